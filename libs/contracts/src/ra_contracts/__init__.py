@@ -1,0 +1,1 @@
+"""Contracts shared by every service: the message envelope, events, commands, subjects and streams."""

@@ -1,0 +1,216 @@
+"""Where every message lives: streams, who publishes and consumes what, and the query subjects.
+
+This is the one place subjects and streams are declared. Services declare the streams they *own* at
+start-up (see ``StreamSpec.owner``) and bind durable consumers to streams owned by others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from ra_contracts import events as ev
+from ra_contracts.envelope import Payload
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    owner: str
+    retention: Literal["limits", "workqueue"] = "limits"
+    max_age: timedelta = timedelta(days=7)
+    duplicate_window: timedelta = timedelta(minutes=5)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A durable pull consumer, shared by every replica of ``service``."""
+
+    service: str
+    durable: str
+    stream: str
+    filter_subjects: tuple[str, ...]
+    messages: tuple[type[Payload], ...]
+    max_deliver: int = 8
+    ack_wait: timedelta = timedelta(seconds=60)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A request/reply query answered by any replica of ``service`` (NATS queue group)."""
+
+    service: str
+    subject: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    publishes: tuple[type[Payload], ...]
+    consumers: tuple[ConsumerSpec, ...] = ()
+    queries: tuple[QuerySpec, ...] = ()
+    description: str = ""
+    commands: tuple[type[Payload], ...] = field(default=())
+
+
+STREAMS: dict[str, StreamSpec] = {
+    s.name: s
+    for s in (
+        StreamSpec(
+            "SOURCING_EVENTS",
+            ("lead.created", "pipeline.run.lead_sourcing.>"),
+            owner="sourcing",
+            description="Events published by the sourcing service",
+        ),
+        StreamSpec(
+            "ENRICHMENT_EVENTS",
+            ("contact.created", "lead.enriched", "pipeline.run.contact_enrichment.>"),
+            owner="enrichment",
+            description="Events published by the enrichment service",
+        ),
+        StreamSpec(
+            "GATEWAY_EVENTS",
+            ("settings.updated",),
+            owner="gateway",
+            description="Events published by the gateway",
+        ),
+        StreamSpec(
+            "SOURCING_CMD",
+            ("cmd.sourcing.>",),
+            owner="sourcing",
+            retention="workqueue",
+            max_age=timedelta(days=1),
+            description="Commands for the sourcing service (work queue)",
+        ),
+        StreamSpec(
+            "ENRICHMENT_CMD",
+            ("cmd.enrichment.>",),
+            owner="enrichment",
+            retention="workqueue",
+            max_age=timedelta(days=1),
+            description="Commands for the enrichment service (work queue)",
+        ),
+    )
+}
+
+_RUN_EVENTS = (ev.PipelineRunStarted, ev.PipelineRunProgressed, ev.PipelineRunCompleted, ev.PipelineRunFailed)
+
+SERVICES: dict[str, ServiceSpec] = {
+    s.name: s
+    for s in (
+        ServiceSpec(
+            "sourcing",
+            description="Fetches job postings, normalises and deduplicates them into leads (SOP §2).",
+            publishes=(ev.LeadCreated, *_RUN_EVENTS),
+            consumers=(
+                ConsumerSpec(
+                    "sourcing",
+                    "sourcing-run",
+                    "SOURCING_CMD",
+                    ("cmd.sourcing.run",),
+                    (ev.RunLeadSourcing,),
+                    max_deliver=3,
+                    ack_wait=timedelta(minutes=10),
+                    description="Runs the lead-sourcing pipeline",
+                ),
+                ConsumerSpec(
+                    "sourcing",
+                    "sourcing-lead-enriched",
+                    "ENRICHMENT_EVENTS",
+                    ("lead.enriched",),
+                    (ev.LeadEnriched,),
+                    description="Marks the lead ENRICHED and keeps the first contact's summary",
+                ),
+            ),
+            queries=(
+                QuerySpec("sourcing", "q.sourcing.leads.list", "Leads, paginated and filtered"),
+                QuerySpec("sourcing", "q.sourcing.leads.get", "One lead by id"),
+                QuerySpec("sourcing", "q.sourcing.runs.list", "Lead-sourcing runs"),
+                QuerySpec("sourcing", "q.sourcing.runs.get", "One lead-sourcing run"),
+            ),
+        ),
+        ServiceSpec(
+            "enrichment",
+            description="Finds decision-maker contacts for each lead and ranks them P1–P5 (SOP §3).",
+            publishes=(ev.ContactCreated, ev.LeadEnriched, *_RUN_EVENTS),
+            consumers=(
+                ConsumerSpec(
+                    "enrichment",
+                    "enrichment-lead-created",
+                    "SOURCING_EVENTS",
+                    ("lead.created",),
+                    (ev.LeadCreated,),
+                    description="Records the lead and, when auto-enrichment is on, enriches it",
+                ),
+                ConsumerSpec(
+                    "enrichment",
+                    "enrichment-run",
+                    "ENRICHMENT_CMD",
+                    ("cmd.enrichment.run",),
+                    (ev.RunContactEnrichment,),
+                    max_deliver=3,
+                    ack_wait=timedelta(minutes=10),
+                    description="Enriches every lead still waiting for contacts",
+                ),
+            ),
+            queries=(
+                QuerySpec("enrichment", "q.enrichment.contacts.list", "Contacts, filtered by lead"),
+                QuerySpec("enrichment", "q.enrichment.runs.list", "Contact-enrichment runs"),
+                QuerySpec("enrichment", "q.enrichment.runs.get", "One contact-enrichment run"),
+            ),
+        ),
+        ServiceSpec(
+            "gateway",
+            description="The unified HTTP API (/api/v1): auth, users, settings; relays queries and commands.",
+            publishes=(ev.SettingUpdated, ev.RunLeadSourcing, ev.RunContactEnrichment),
+        ),
+    )
+}
+
+#: Every message type by its ``type`` string.
+MESSAGES: dict[str, type[Payload]] = {
+    m.TYPE: m
+    for m in (
+        ev.RunLeadSourcing,
+        ev.RunContactEnrichment,
+        ev.LeadCreated,
+        ev.ContactCreated,
+        ev.LeadEnriched,
+        *_RUN_EVENTS,
+        ev.SettingUpdated,
+    )
+}
+
+#: The JetStream key-value bucket the gateway mirrors settings into and services watch.
+SETTINGS_BUCKET = "settings"
+
+
+def consumer(durable: str) -> ConsumerSpec:
+    for svc in SERVICES.values():
+        for c in svc.consumers:
+            if c.durable == durable:
+                return c
+    raise KeyError(durable)
+
+
+def stream_for_subject(subject: str) -> StreamSpec:
+    """The stream that captures ``subject`` (NATS wildcard rules)."""
+    for s in STREAMS.values():
+        if any(subject_matches(pattern, subject) for pattern in s.subjects):
+            return s
+    raise KeyError(subject)
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    p, t = pattern.split("."), subject.split(".")
+    for i, tok in enumerate(p):
+        if tok == ">":
+            return len(t) > i
+        if i >= len(t) or (tok != "*" and tok != t[i]):
+            return False
+    return len(p) == len(t)

@@ -1,0 +1,162 @@
+"""Domain events (past tense) and commands (imperative) of the lead → contact slice.
+
+Adding an optional field is a compatible change. Removing or retyping a field is a breaking change: publish
+a new ``VERSION`` on a suffixed subject side by side until consumers have moved
+(``tests/test_schema_snapshots.py`` fails otherwise).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ra_contracts.envelope import Payload
+
+PipelineName = Literal["lead_sourcing", "contact_enrichment"]
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+class RunLeadSourcing(Payload):
+    """Run the lead-sourcing pipeline once (the dashboard's "Run Lead Sourcing" button)."""
+
+    TYPE = "cmd.sourcing.run"
+    SUBJECT = "cmd.sourcing.run"
+
+    run_id: uuid.UUID
+    requested_by: str | None = None
+    sources: list[str] | None = Field(None, description="Job sources to use; default: the enabled ones")
+    max_results: int | None = Field(None, ge=1, le=100_000, description="Cap on postings per source")
+
+
+class RunContactEnrichment(Payload):
+    """Enrich every lead that is still NEW and has no contacts."""
+
+    TYPE = "cmd.enrichment.run"
+    SUBJECT = "cmd.enrichment.run"
+
+    run_id: uuid.UUID
+    requested_by: str | None = None
+    limit: int | None = Field(None, ge=1, le=1_000_000)
+
+
+# --- lead events (sourcing) ---------------------------------------------------------------------------
+
+
+class LeadCreated(Payload):
+    TYPE = "lead.created"
+    SUBJECT = "lead.created"
+
+    lead_id: uuid.UUID
+    company_name: str
+    normalized_company: str
+    job_title: str
+    city: str | None = None
+    state: str | None = None
+    country: str | None = "US"
+    industry: str | None = None
+    job_link: str | None = None
+    salary_min: float | None = None
+    salary_max: float | None = None
+    posted_at: datetime | None = None
+    sources: list[str] = Field(default_factory=list)
+    status: str = "NEW"
+    run_id: uuid.UUID | None = None
+    contact_email: str | None = Field(None, description="Pre-filled when the job source provided a contact")
+
+
+class ContactSummary(BaseModel):
+    """The first (highest-priority) contact of a lead, kept on the lead as the SOP describes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: uuid.UUID
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    priority: str | None = None
+
+
+# --- contact events (enrichment) ----------------------------------------------------------------------
+
+
+class ContactCreated(Payload):
+    TYPE = "contact.created"
+    SUBJECT = "contact.created"
+
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str
+    phone: str | None = None
+    title: str | None = None
+    priority: str | None = Field(None, description="P1 … P5 (SOP §3.2)")
+    source: str
+    company_name: str | None = None
+    state: str | None = None
+
+
+class LeadEnriched(Payload):
+    TYPE = "lead.enriched"
+    SUBJECT = "lead.enriched"
+
+    lead_id: uuid.UUID
+    contact_count: int = Field(ge=0)
+    provider: str
+    first_contact: ContactSummary | None = None
+    run_id: uuid.UUID | None = None
+    enriched_at: datetime
+
+
+# --- pipeline runs ------------------------------------------------------------------------------------
+
+
+class _PipelineRunEvent(Payload):
+    run_id: uuid.UUID
+    pipeline: PipelineName
+    status: Literal["running", "completed", "failed", "cancelled"]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    error_message: str | None = None
+
+
+class PipelineRunStarted(_PipelineRunEvent):
+    TYPE = "pipeline.run.started"
+    SUBJECT = "pipeline.run.{pipeline}.started"
+
+
+class PipelineRunProgressed(_PipelineRunEvent):
+    TYPE = "pipeline.run.progressed"
+    SUBJECT = "pipeline.run.{pipeline}.progressed"
+
+
+class PipelineRunCompleted(_PipelineRunEvent):
+    TYPE = "pipeline.run.completed"
+    SUBJECT = "pipeline.run.{pipeline}.completed"
+
+
+class PipelineRunFailed(_PipelineRunEvent):
+    TYPE = "pipeline.run.failed"
+    SUBJECT = "pipeline.run.{pipeline}.failed"
+
+
+# --- settings (gateway) -------------------------------------------------------------------------------
+
+
+class SettingUpdated(Payload):
+    """A setting changed. The value itself lives in the settings KV bucket (secrets never travel in events)."""
+
+    TYPE = "settings.updated"
+    SUBJECT = "settings.updated"
+
+    key: str
+    updated_by: str | None = None
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Shared runtime of every service: NATS and Postgres plumbing, outbox, inbox, health, telemetry."""

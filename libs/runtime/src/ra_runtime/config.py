@@ -1,0 +1,30 @@
+"""Configuration from environment variables (documented in the README's table)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ra_runtime.secrets import DEV_SECRET_SEED
+
+
+class ServiceConfig(BaseSettings):
+    """Settings every service reads. Service-specific ones add a prefix (``SOURCING_…``)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url"))
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    secret_key: str = Field("", validation_alias=AliasChoices("RA_SECRET_KEY", "secret_key"))
+    env: str = Field("development", validation_alias=AliasChoices("RA_ENV", "env"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    http_host: str = Field("0.0.0.0", validation_alias=AliasChoices("HTTP_HOST", "http_host"))
+    http_port: int = Field(8080, validation_alias=AliasChoices("HTTP_PORT", "http_port"))
+    batch_size: int = Field(256, validation_alias=AliasChoices("RA_BATCH_SIZE", "batch_size"))
+
+    def refuse_unsafe_production(self) -> None:
+        """In production a missing or development secret is a configuration error, not a default."""
+        if self.env.lower() == "production" and (not self.secret_key or DEV_SECRET_SEED in self.secret_key):
+            raise SystemExit("RA_SECRET_KEY must be set to a Fernet key in production (RA_ENV=production)")

@@ -1,0 +1,1 @@
+pytest_plugins = ["ra_runtime.testing"]
