@@ -59,7 +59,9 @@ async def test_outbox_rows_are_published_once_even_when_the_relay_dies_before_ma
         await outbox.add(s, [lead_enriched() for _ in range(5)])
     # A relay that published but crashed before marking the rows sent: publish by hand, leave rows unsent.
     async with engine.connect() as conn:
-        rows = (await conn.execute(sa.select(tables.outbox.c.event_id, tables.outbox.c.subject, tables.outbox.c.data))).all()
+        rows = (
+            await conn.execute(sa.select(tables.outbox.c.event_id, tables.outbox.c.subject, tables.outbox.c.data))
+        ).all()
     for r in rows:
         await js.publish(r.subject, r.data, headers={"Nats-Msg-Id": str(r.event_id)})
     relay = OutboxRelay(engine, js, tables, url, service="test")

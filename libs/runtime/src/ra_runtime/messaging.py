@@ -30,6 +30,7 @@ from ra_contracts.envelope import Envelope, Payload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ra_runtime.faults import crash_point
 from ra_runtime.tables import MessagingTables
 from ra_runtime.telemetry import BATCH_SECONDS, MESSAGES, extract_context, tracer
 
@@ -68,9 +69,9 @@ async def declare_stream(js: JetStreamContext, spec: StreamSpec) -> None:
         await js.add_stream(cfg)
 
 
-def backoff_delay(deliveries: int) -> float:
-    """NAK delay before the next delivery: 0.5 s, 1 s, 2 s … capped at 60 s."""
-    return float(min(60.0, 0.5 * 2 ** max(0, deliveries - 1)))
+def backoff_delay(deliveries: int, base: float = 0.5) -> float:
+    """NAK delay before the next delivery: ``base``, 2×, 4× … capped at 60 s."""
+    return float(min(60.0, base * 2 ** max(0, deliveries - 1)))
 
 
 @dataclass
@@ -114,6 +115,7 @@ class DurableConsumer:
     tables: MessagingTables
     batch_size: int = 256
     fetch_timeout: float = 1.0
+    backoff_base: float = 0.5
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -198,6 +200,7 @@ class DurableConsumer:
         if parsed:
             try:
                 await self._handle(parsed)
+                crash_point("after-commit", self.spec.durable)
                 await self._ack_all(p.msg for p in parsed)
                 MESSAGES.labels(self.spec.durable, "ok").inc(len(parsed))
             except Exception as exc:
@@ -267,7 +270,7 @@ class DurableConsumer:
                 extra={"consumer": self.spec.durable, "subject": msg.subject, "reason": reason[:500]},
             )
         else:
-            await msg.nak(delay=backoff_delay(deliveries))
+            await msg.nak(delay=backoff_delay(deliveries, self.backoff_base))
             MESSAGES.labels(self.spec.durable, "retry").inc()
             log.warning(
                 "message failed, redelivery %d of %d scheduled: %s",

@@ -24,6 +24,7 @@ from ra_contracts.envelope import Envelope, Payload
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from ra_runtime.db import asyncpg_dsn
+from ra_runtime.faults import crash_point
 from ra_runtime.tables import MessagingTables
 from ra_runtime.telemetry import OUTBOX_PUBLISHED, inject_headers
 
@@ -122,6 +123,7 @@ class OutboxRelay:
                 ),
                 return_exceptions=True,
             )
+            crash_point("after-publish", self.service)
             sent = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
             failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
             if sent:

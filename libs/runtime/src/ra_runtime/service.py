@@ -126,7 +126,14 @@ class Service:
         for durable, handler in wiring.consumers.items():
             if durable not in declared:
                 raise ValueError(f"consumer {durable} is not declared for {d.name} in ra_contracts.catalog")
-            dc = DurableConsumer(consumer(durable), handler, ctx.sessions, d.tables, batch_size=cfg.batch_size)
+            dc = DurableConsumer(
+                consumer(durable),
+                handler,
+                ctx.sessions,
+                d.tables,
+                batch_size=cfg.batch_size,
+                backoff_base=cfg.retry_backoff_base,
+            )
             self.consumers.append(dc)
         self.relay = OutboxRelay(engine, js, d.tables, cfg.database_url, service=d.name)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))

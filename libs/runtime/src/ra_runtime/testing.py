@@ -89,3 +89,77 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
         await asyncio.sleep(interval)
+
+
+# --- running services in tests -------------------------------------------------------------------------
+
+
+async def migrate(database_url: str, definition: Any) -> None:
+    from ra_runtime.migrations import upgrade_async
+
+    await upgrade_async(database_url, definition.migrations_dir, definition.schema)
+
+
+class ServiceProcess:
+    """A service as its own OS process (``python -m <module>``), for crash and scaling tests."""
+
+    def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
+        from ra_runtime.embedded import free_port
+
+        self.module = module
+        self.port = free_port()
+        self.env = {**os.environ, **env, "HTTP_PORT": str(self.port), "HTTP_HOST": "127.0.0.1"}
+        self.log_path = log_path
+        self.proc: Any = None
+
+    def start(self, **extra_env: str) -> ServiceProcess:
+        import subprocess
+        import sys
+
+        env = {**self.env, **extra_env}
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=env, stdout=log, stderr=log)
+        return self
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        import httpx
+
+        async def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.module} exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                async with httpx.AsyncClient() as c:
+                    r = await c.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1)
+                return r.status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(ready, timeout=timeout, interval=0.1, what=f"{self.module} ready")
+
+    async def wait_exit(self, timeout: float = 30.0) -> int:
+        async def exited() -> bool:
+            return self.proc.poll() is not None
+
+        await eventually(exited, timeout=timeout, what=f"{self.module} to exit")
+        return int(self.proc.returncode)
+
+    def kill(self) -> None:
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def terminate(self) -> int:
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return int(self.proc.wait(40))
+        return int(self.proc.returncode) if self.proc else 0
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""

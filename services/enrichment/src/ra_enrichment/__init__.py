@@ -1,0 +1,1 @@
+"""Contact enrichment service: finds decision-maker contacts for each new lead."""

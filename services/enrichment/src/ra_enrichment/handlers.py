@@ -1,0 +1,207 @@
+"""Thin entry points of the enrichment service."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+from ra_contracts.defaults import DECISION_MAKER_TITLES
+from ra_contracts.events import (
+    LeadCreated,
+    PipelineRunCompleted,
+    PipelineRunFailed,
+    PipelineRunProgressed,
+    PipelineRunStarted,
+    RunContactEnrichment,
+)
+from ra_runtime.messaging import Inbound
+from ra_runtime.queries import QueryError
+from ra_runtime.service import ServiceContext, Wiring
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ra_enrichment import repository as repo
+from ra_enrichment.models import Contact, JobRun, LeadRef
+from ra_enrichment.pipeline import EnrichTally, LeadToEnrich, enrich_leads
+from ra_enrichment.providers.base import ContactProvider
+from ra_enrichment.providers.demo import DemoContactProvider
+
+log = logging.getLogger(__name__)
+
+#: Leads per transaction when a run works through the backlog.
+RUN_CHUNK = 500
+
+
+class ProviderUnavailable(Exception):
+    pass
+
+
+def contact_provider(ctx: ServiceContext) -> ContactProvider:
+    name = str(ctx.settings.get("contact_provider"))
+    # "mock" is the SOP's name for the demo provider.
+    if name in ("mock", "demo"):
+        return DemoContactProvider()
+    raise ProviderUnavailable(f"contact provider {name!r} is not available in this version")
+
+
+class ContactQuery(BaseModel):
+    lead_id: uuid.UUID | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+class RunQuery(BaseModel):
+    limit: int = Field(25, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def contact_view(c: Contact) -> dict[str, Any]:
+    return {col.key: getattr(c, col.key) for col in Contact.__table__.columns}
+
+
+def run_view(run: JobRun) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "pipeline": run.pipeline,
+        "status": run.status,
+        "requested_by": run.requested_by,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_seconds": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
+        "counts": run.counts,
+        "error_message": run.error_message,
+    }
+
+
+def to_enrich(lead: LeadRef) -> LeadToEnrich:
+    return LeadToEnrich(
+        lead.lead_id, lead.company_name, lead.normalized_company, lead.state, lead.city, lead.source_run_id
+    )
+
+
+async def build(ctx: ServiceContext) -> Wiring:
+    def limits() -> tuple[int, list[str]]:
+        return int(ctx.settings.get("max_contacts_per_job")), list(DECISION_MAKER_TITLES)
+
+    async def on_lead_created(session: AsyncSession, batch: list[Inbound]) -> None:
+        events = [i.payload for i in batch if isinstance(i.payload, LeadCreated)]
+        rows = [
+            {
+                "lead_id": e.lead_id,
+                "company_name": e.company_name,
+                "normalized_company": e.normalized_company,
+                "job_title": e.job_title,
+                "city": e.city,
+                "state": e.state,
+                "source_run_id": e.run_id,
+                "enrichment_status": "pending",
+            }
+            for e in events
+        ]
+        fresh = set(await repo.record_leads(session, rows))
+        if not fresh or not ctx.settings.get("auto_enrich_on_lead_created"):
+            return
+        try:
+            provider = contact_provider(ctx)
+        except ProviderUnavailable as exc:
+            # The leads stay pending; a contact-enrichment run picks them up once a provider is configured.
+            log.warning("auto-enrichment skipped: %s", exc)
+            return
+        max_contacts, titles = limits()
+        leads = [
+            LeadToEnrich(e.lead_id, e.company_name, e.normalized_company, e.state, e.city, e.run_id)
+            for e in events
+            if e.lead_id in fresh
+        ]
+        await enrich_leads(session, ctx.outbox, provider, leads, max_contacts=max_contacts, titles=titles)
+
+    async def on_run_command(session: AsyncSession, batch: list[Inbound]) -> None:
+        for item in batch:
+            cmd = item.payload
+            assert isinstance(cmd, RunContactEnrichment)
+            await run_contact_enrichment(session, cmd)
+
+    async def run_contact_enrichment(session: AsyncSession, cmd: RunContactEnrichment) -> None:
+        run_id = cmd.run_id
+        async with ctx.sessions() as s, s.begin():
+            await repo.start_run(s, run_id, cmd.requested_by)
+            await ctx.outbox.add(
+                s, [PipelineRunStarted(run_id=run_id, pipeline="contact_enrichment", status="running")], str(run_id)
+            )
+        tally = EnrichTally()
+        status, error = "completed", None
+        try:
+            provider = contact_provider(ctx)
+        except ProviderUnavailable as exc:
+            provider, status, error = None, "failed", str(exc)
+        max_contacts, titles = limits()
+        remaining = cmd.limit or 10**9
+        # Each chunk commits on its own: leads are claimed with SKIP LOCKED, so a crash loses nothing and a
+        # redelivered command simply carries on with whatever is still pending.
+        while provider is not None and remaining > 0:
+            async with ctx.sessions() as s, s.begin():
+                leads = await repo.claim_pending_leads(s, min(RUN_CHUNK, remaining))
+                if not leads:
+                    break
+                part = await enrich_leads(
+                    s, ctx.outbox, provider, [to_enrich(x) for x in leads], max_contacts=max_contacts, titles=titles
+                )
+                tally.add(part)
+                remaining -= len(leads)
+                await repo.update_run(s, run_id, counts=tally.counts())
+                await ctx.outbox.add(
+                    s,
+                    [
+                        PipelineRunProgressed(
+                            run_id=run_id, pipeline="contact_enrichment", status="running", counts=tally.counts()
+                        )
+                    ],
+                    str(run_id),
+                )
+        run = await repo.update_run(session, run_id, counts=tally.counts(), status=status, error_message=error)
+        done_cls = PipelineRunCompleted if status == "completed" else PipelineRunFailed
+        await ctx.outbox.add(
+            session,
+            [
+                done_cls(
+                    run_id=run_id,
+                    pipeline="contact_enrichment",
+                    status=status,  # type: ignore[arg-type]
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    counts=tally.counts(),
+                    error_message=error,
+                )
+            ],
+            str(run_id),
+        )
+
+    async def contacts_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        q = ContactQuery.model_validate(params)
+        items, total = await repo.list_contacts(session, lead_id=q.lead_id, page=q.page, page_size=q.page_size)
+        return {"items": [contact_view(c) for c in items], "total": total, "page": q.page, "page_size": q.page_size}
+
+    async def runs_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        q = RunQuery.model_validate(params)
+        runs, total = await repo.list_runs(session, q.limit, q.offset)
+        return {"items": [run_view(r) for r in runs], "total": total}
+
+    async def runs_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            run_id = uuid.UUID(str(params["run_id"]))
+        except (KeyError, ValueError) as exc:
+            raise QueryError(400, "run_id must be a UUID") from exc
+        run = await repo.get_run(session, run_id)
+        if run is None:
+            raise QueryError(404, "run not found")
+        return run_view(run)
+
+    return Wiring(
+        consumers={"enrichment-lead-created": on_lead_created, "enrichment-run": on_run_command},
+        queries={
+            "q.enrichment.contacts.list": contacts_list,
+            "q.enrichment.runs.list": runs_list,
+            "q.enrichment.runs.get": runs_get,
+        },
+    )

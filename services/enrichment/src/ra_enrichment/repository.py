@@ -1,0 +1,131 @@
+"""Every query of the enrichment service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ra_enrichment.models import Contact, JobRun, LeadRef
+
+
+async def record_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
+    """Add leads to the read model; returns the ids that were new."""
+    if not rows:
+        return []
+    t = LeadRef.__table__
+    stmt = pg_insert(t).values(list(rows)).on_conflict_do_nothing(index_elements=[t.c.lead_id]).returning(t.c.lead_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def claim_pending_leads(session: AsyncSession, limit: int) -> list[LeadRef]:
+    """Pending leads, locked for this transaction; leads another replica is enriching are skipped."""
+    stmt = (
+        sa.select(LeadRef)
+        .where(LeadRef.enrichment_status == "pending")
+        .order_by(LeadRef.received_at, LeadRef.lead_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def insert_contacts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    if not rows:
+        return set()
+    t = Contact.__table__
+    ids: set[uuid.UUID] = set()
+    for start in range(0, len(rows), 2000):
+        stmt = (
+            pg_insert(t)
+            .values(list(rows[start : start + 2000]))
+            .on_conflict_do_nothing(constraint="uq_contact_email_per_lead")
+            .returning(t.c.contact_id)
+        )
+        ids.update((await session.execute(stmt)).scalars())
+    return ids
+
+
+async def mark_leads(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Record each lead's enrichment outcome in one statement."""
+    if not outcomes:
+        return
+    await session.execute(
+        sa.text(
+            """
+            UPDATE enrichment.leads AS l SET
+              enrichment_status = u.status, contact_count = u.contact_count,
+              provider = u.provider, enriched_at = u.enriched_at
+            FROM unnest(CAST(:lead_id AS uuid[]), CAST(:status AS text[]), CAST(:contact_count AS int[]),
+                        CAST(:provider AS text[]), CAST(:enriched_at AS timestamptz[]))
+                 AS u(lead_id, status, contact_count, provider, enriched_at)
+            WHERE l.lead_id = u.lead_id
+            """
+        ),
+        {k: [o[k] for o in outcomes] for k in ("lead_id", "status", "contact_count", "provider", "enriched_at")},
+    )
+
+
+async def list_contacts(
+    session: AsyncSession, *, lead_id: uuid.UUID | None, page: int, page_size: int
+) -> tuple[list[Contact], int]:
+    where = Contact.lead_id == lead_id if lead_id else sa.true()
+    total = (await session.execute(sa.select(sa.func.count()).select_from(Contact).where(where))).scalar_one()
+    rows = (
+        await session.execute(
+            sa.select(Contact)
+            .where(where)
+            .order_by(Contact.lead_id, Contact.priority, Contact.created_at, Contact.contact_id)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    ).scalars()
+    return list(rows), int(total)
+
+
+async def start_run(session: AsyncSession, run_id: uuid.UUID, requested_by: str | None) -> None:
+    t = JobRun.__table__
+    stmt = pg_insert(t).values(run_id=run_id, status="running", requested_by=requested_by, counts={})
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[t.c.run_id], set_={"status": "running", "finished_at": None})
+    )
+
+
+async def update_run(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    *,
+    counts: dict[str, int],
+    status: str | None = None,
+    error_message: str | None = None,
+) -> JobRun:
+    t = JobRun.__table__
+    values: dict[str, Any] = {"counts": counts}
+    if status:
+        values["status"] = status
+        values["error_message"] = error_message
+        if status != "running":
+            values["finished_at"] = datetime.now(UTC)
+    await session.execute(sa.update(t).where(t.c.run_id == run_id).values(**values))
+    run = await session.get(JobRun, run_id, populate_existing=True)
+    assert run is not None
+    return run
+
+
+async def get_run(session: AsyncSession, run_id: uuid.UUID) -> JobRun | None:
+    return await session.get(JobRun, run_id)
+
+
+async def list_runs(session: AsyncSession, limit: int, offset: int) -> tuple[list[JobRun], int]:
+    total = (await session.execute(sa.select(sa.func.count()).select_from(JobRun))).scalar_one()
+    rows = (
+        await session.execute(
+            sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.run_id).limit(limit).offset(offset)
+        )
+    ).scalars()
+    return list(rows), int(total)

@@ -1,0 +1,1 @@
+"""Lead sourcing service: fetches job postings, normalises and deduplicates them into leads."""
