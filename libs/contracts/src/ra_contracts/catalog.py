@@ -115,7 +115,6 @@ SERVICES: dict[str, ServiceSpec] = {
                     ("cmd.sourcing.run",),
                     (ev.RunLeadSourcing,),
                     max_deliver=3,
-                    ack_wait=timedelta(minutes=10),
                     description="Runs the lead-sourcing pipeline",
                 ),
                 ConsumerSpec(
@@ -154,7 +153,6 @@ SERVICES: dict[str, ServiceSpec] = {
                     ("cmd.enrichment.run",),
                     (ev.RunContactEnrichment,),
                     max_deliver=3,
-                    ack_wait=timedelta(minutes=10),
                     description="Enriches every lead still waiting for contacts",
                 ),
             ),

@@ -23,6 +23,9 @@ class ServiceConfig(BaseSettings):
     http_host: str = Field("0.0.0.0", validation_alias=AliasChoices("HTTP_HOST", "http_host"))
     http_port: int = Field(8080, validation_alias=AliasChoices("HTTP_PORT", "http_port"))
     batch_size: int = Field(256, validation_alias=AliasChoices("RA_BATCH_SIZE", "batch_size"))
+    ack_wait_seconds: float | None = Field(
+        None, validation_alias=AliasChoices("RA_ACK_WAIT_SECONDS", "ack_wait_seconds"), gt=0
+    )
     retry_backoff_base: float = Field(
         0.5, validation_alias=AliasChoices("RA_RETRY_BACKOFF_BASE", "retry_backoff_base"), gt=0
     )

@@ -116,8 +116,14 @@ class DurableConsumer:
     batch_size: int = 256
     fetch_timeout: float = 1.0
     backoff_base: float = 0.5
+    #: Overrides the catalog's ack wait (tests use a short one so a crashed batch comes back quickly).
+    ack_wait: float | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def ack_wait_seconds(self) -> float:
+        return self.ack_wait or self.spec.ack_wait.total_seconds()
 
     def config(self) -> api.ConsumerConfig:
         return api.ConsumerConfig(
@@ -127,7 +133,7 @@ class DurableConsumer:
             deliver_policy=api.DeliverPolicy.ALL,
             filter_subjects=list(self.spec.filter_subjects),
             max_deliver=self.spec.max_deliver,
-            ack_wait=self.spec.ack_wait.total_seconds(),
+            ack_wait=self.ack_wait_seconds,
             max_ack_pending=max(4 * self.batch_size, 1000),
             max_waiting=512,
         )
@@ -164,9 +170,11 @@ class DurableConsumer:
                     continue
                 silent_since = time.monotonic()
                 self._idle.clear()
+                heartbeat = asyncio.create_task(self._keep_alive(msgs))
                 try:
                     await self.process(msgs)
                 finally:
+                    heartbeat.cancel()
                     self._idle.set()
             except asyncio.CancelledError:
                 raise
@@ -187,6 +195,15 @@ class DurableConsumer:
 
     async def stop(self) -> None:
         self._stopping.set()
+
+    async def _keep_alive(self, msgs: list[Msg]) -> None:
+        """Tell JetStream the batch is still being worked on, so a long batch is not redelivered meanwhile;
+        a batch whose process died stops these and comes back after one ack wait."""
+        while True:
+            await asyncio.sleep(self.ack_wait_seconds / 3)
+            for m in msgs:
+                with contextlib.suppress(Exception):
+                    await m.in_progress()
 
     async def process(self, msgs: list[Msg]) -> None:
         started = time.perf_counter()

@@ -133,6 +133,7 @@ class Service:
                 d.tables,
                 batch_size=cfg.batch_size,
                 backoff_base=cfg.retry_backoff_base,
+                ack_wait=cfg.ack_wait_seconds,
             )
             self.consumers.append(dc)
         self.relay = OutboxRelay(engine, js, d.tables, cfg.database_url, service=d.name)

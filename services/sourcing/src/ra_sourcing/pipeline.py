@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_sourcing import repository as repo
 from ra_sourcing.models import JobRun
-from ra_sourcing.rules import dedup_batch, dedup_key, normalize_company_name, quality_score, screen_postings
+from ra_sourcing.rules import (
+    dedup_batch,
+    dedup_key,
+    normalize_company_name,
+    normalize_job_title,
+    quality_score,
+    screen_postings,
+)
 from ra_sourcing.sources.base import JobPosting, JobSource, SourcingCriteria
 
 log = logging.getLogger(__name__)
@@ -72,7 +79,7 @@ def lead_row(p: JobPosting, lead_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, 
         "lead_id": lead_id,
         "company_name": p.company_name.strip(),
         "normalized_company": normalize_company_name(p.company_name),
-        "job_title": p.job_title,
+        "job_title": normalize_job_title(p.job_title),
         "city": p.city,
         "state": p.state,
         "country": p.country,

@@ -447,8 +447,12 @@ class DemoJobSource:
         return first, last, f"{first.lower()}.{last.lower()}@{domain}.demo.example", phone, title
 
 
+# Longest first, so " Co., Inc." is taken whole rather than as " Inc.".
+_SUFFIXES_LONGEST_FIRST = tuple(sorted(filter(None, _LEGAL_SUFFIXES), key=len, reverse=True))
+
+
 def _split_legal_suffix(company: str) -> tuple[str, str]:
-    for suffix in sorted(_LEGAL_SUFFIXES, key=len, reverse=True):
-        if suffix and company.endswith(suffix):
+    for suffix in _SUFFIXES_LONGEST_FIRST:
+        if company.endswith(suffix):
             return company[: -len(suffix)], suffix
     return company, ""
