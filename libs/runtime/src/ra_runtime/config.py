@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ra_runtime.secrets import DEV_SECRET_SEED
+from ra_runtime.secrets import DEV_SECRET_SEED, dev_key
 
 
 class ServiceConfig(BaseSettings):
@@ -32,5 +32,6 @@ class ServiceConfig(BaseSettings):
 
     def refuse_unsafe_production(self) -> None:
         """In production a missing or development secret is a configuration error, not a default."""
-        if self.env.lower() == "production" and (not self.secret_key or DEV_SECRET_SEED in self.secret_key):
+        unsafe = not self.secret_key or DEV_SECRET_SEED in self.secret_key or dev_key() in self.secret_key
+        if self.env.lower() == "production" and unsafe:
             raise SystemExit("RA_SECRET_KEY must be set to a Fernet key in production (RA_ENV=production)")
