@@ -8,7 +8,6 @@ from ra_enrichment.main import definition as enrichment
 from ra_runtime.testing import ServiceProcess, migrate
 from ra_sourcing.main import definition as sourcing
 
-pytest_plugins = ["ra_runtime.testing"]
 
 
 @pytest.fixture
