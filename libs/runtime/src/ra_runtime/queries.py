@@ -109,7 +109,12 @@ async def ask(nc: NATS, subject: str, params: Mapping[str, Any] | None = None, t
         raise ServiceUnavailable(service, "no replica is running") from exc
     except (NatsTimeout, TimeoutError) as exc:
         raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
-    reply = json.loads(msg.data)
+    try:
+        reply = json.loads(msg.data)
+        if not isinstance(reply, dict):
+            raise ValueError("reply is not a JSON object")
+    except ValueError as exc:
+        raise QueryError(502, f"the {service} service sent an unreadable answer") from exc
     if not reply.get("ok"):
         raise QueryError(int(reply.get("status", 500)), reply.get("detail"))
     return reply["data"]

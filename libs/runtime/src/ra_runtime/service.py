@@ -98,6 +98,7 @@ class Service:
 
     async def start(self) -> ServiceContext:
         d, cfg = self.definition, self.config
+        cfg.refuse_unsafe_production()
         engine = create_engine(cfg.database_url, d.schema, application_name=d.name)
         nc = await connect(cfg.nats_url, d.name)
         js = nc.jetstream(timeout=10)

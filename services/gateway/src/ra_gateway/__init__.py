@@ -1,0 +1,1 @@
+"""The gateway: the unified HTTP API (/api/v1) — auth, users, settings — relaying queries and commands."""

@@ -1,0 +1,74 @@
+"""``/pipelines`` (SOP Appendix B "Pipelines"): start runs (operators and admins), list and inspect them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, status
+from ra_contracts.settings import SETTINGS, validate
+
+from ra_gateway.api.deps import Runs
+from ra_gateway.api.schemas import (
+    ContactEnrichmentRunRequest,
+    LeadSourcingRunRequest,
+    PipelineName,
+    PipelineRun,
+    PipelineRunList,
+    RunAccepted,
+)
+from ra_gateway.auth import AnyUser, OperatorUser
+from ra_gateway.errors import InvalidValue
+from ra_gateway.pipeline_runs import contact_enrichment_command, lead_sourcing_command
+
+router = APIRouter(prefix="/pipelines", tags=["pipelines"])
+
+_VIEWERS_CANNOT_RUN: dict[int | str, dict[str, Any]] = {403: {"description": "Viewers cannot start runs"}}
+
+
+@router.post("/lead-sourcing/run", status_code=status.HTTP_202_ACCEPTED, responses=_VIEWERS_CANNOT_RUN)
+async def run_lead_sourcing(
+    user: OperatorUser, runs: Runs, body: Annotated[LeadSourcingRunRequest | None, Body()] = None
+) -> RunAccepted:
+    """Queue a lead-sourcing run; progress arrives as the run's events and in ``GET /pipelines/runs``."""
+    body = body or LeadSourcingRunRequest()
+    sources = None
+    if body.sources is not None:
+        # The same vocabulary as the enabled_sources setting, so a typo is refused here, not in the run.
+        try:
+            sources = validate(SETTINGS["enabled_sources"], body.sources)
+        except ValueError as exc:
+            raise InvalidValue(("body", "sources"), str(exc).replace("enabled_sources", "sources")) from exc
+    run_id = uuid.uuid4()
+    command = lead_sourcing_command(run_id, user, sources, body.max_results)
+    await runs.request("lead_sourcing", run_id, command, user, {"sources": sources, "max_results": body.max_results})
+    return RunAccepted(run_id=run_id, pipeline="lead_sourcing")
+
+
+@router.post("/contact-enrichment/run", status_code=status.HTTP_202_ACCEPTED, responses=_VIEWERS_CANNOT_RUN)
+async def run_contact_enrichment(
+    user: OperatorUser, runs: Runs, body: Annotated[ContactEnrichmentRunRequest | None, Body()] = None
+) -> RunAccepted:
+    """Queue a contact-enrichment run over every lead still waiting for contacts."""
+    body = body or ContactEnrichmentRunRequest()
+    run_id = uuid.uuid4()
+    command = contact_enrichment_command(run_id, user, body.limit)
+    await runs.request("contact_enrichment", run_id, command, user, {"limit": body.limit})
+    return RunAccepted(run_id=run_id, pipeline="contact_enrichment")
+
+
+@router.get("/runs", responses={503: {"description": "An owning service is not answering"}})
+async def list_runs(
+    _: AnyUser,
+    runs: Runs,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    pipeline: Annotated[PipelineName | None, Query()] = None,
+) -> PipelineRunList:
+    return PipelineRunList.model_validate(await runs.list(limit, offset, pipeline))
+
+
+@router.get("/runs/{run_id}", responses={404: {"description": "Unknown run"}, 503: {"description": "Owner down"}})
+async def get_run(run_id: uuid.UUID, _: AnyUser, runs: Runs) -> PipelineRun:
+    run: dict[str, Any] = await runs.get(run_id)
+    return PipelineRun.model_validate(run)
