@@ -9,7 +9,6 @@ from ra_runtime.testing import ServiceProcess, migrate
 from ra_sourcing.main import definition as sourcing
 
 
-
 @pytest.fixture
 async def migrated(database_url: str) -> str:
     for d in (sourcing(), enrichment()):

@@ -63,9 +63,7 @@ async def assert_each_lead_enriched_exactly_once(db: str, nats_url: str) -> None
     )
 
 
-async def test_enrichment_killed_after_commit_before_ack_neither_loses_nor_doubles_contacts(
-    spawn, migrated, nats_url
-):
+async def test_enrichment_killed_after_commit_before_ack_neither_loses_nor_doubles_contacts(spawn, migrated, nats_url):
     src = spawn("ra_sourcing")
     doomed = spawn("ra_enrichment", RA_CRASH_AT="after-commit:enrichment-lead-created", **FAST)
     await src.wait_ready()
@@ -149,9 +147,7 @@ async def _stream_exists(js, name: str) -> bool:
         return False
 
 
-async def test_two_enrichment_processes_share_one_durable_consumer_and_handle_each_lead_once(
-    spawn, migrated, nats_url
-):
+async def test_two_enrichment_processes_share_one_durable_consumer_and_handle_each_lead_once(spawn, migrated, nats_url):
     src = spawn("ra_sourcing")
     a = spawn("ra_enrichment", RA_BATCH_SIZE="32")
     b = spawn("ra_enrichment", RA_BATCH_SIZE="32")
@@ -194,5 +190,3 @@ async def metric(port: int, consumer: str, outcome: str) -> float:
         text = (await c.get(f"http://127.0.0.1:{port}/metrics")).text
     m = re.search(rf'ra_messages_total\{{consumer="{consumer}",outcome="{outcome}"\}} ([0-9.e+]+)', text)
     return float(m.group(1)) if m else 0.0
-
-

@@ -61,7 +61,10 @@ async def test_a_sourcing_run_yields_enriched_leads_and_a_second_run_inserts_not
     contacts = await scalar(migrated, "SELECT count(*) FROM enrichment.contacts")
     assert contacts >= leads
     assert await scalar(migrated, "SELECT count(*) FROM sourcing.leads WHERE contact_email IS NULL") == 0
-    assert await scalar(migrated, "SELECT max(c) FROM (SELECT count(*) c FROM enrichment.contacts GROUP BY lead_id) x") <= 4
+    assert (
+        await scalar(migrated, "SELECT max(c) FROM (SELECT count(*) c FROM enrichment.contacts GROUP BY lead_id) x")
+        <= 4
+    )
 
     again = await send_run(nats_url, 300)
     assert await eventually(lambda: run_status(migrated, again), what="second run finished") == "completed"

@@ -252,10 +252,8 @@ class DurableConsumer:
                 fresh_ids = set(
                     (
                         await session.execute(
-                            pg_insert(inbox)
-                            .values([{"consumer": self.spec.durable, "event_id": p.event_id} for p in batch])
-                            .on_conflict_do_nothing()
-                            .returning(inbox.c.event_id)
+                            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
+                            [{"consumer": self.spec.durable, "event_id": p.event_id} for p in batch],
                         )
                     ).scalars()
                 )

@@ -117,7 +117,7 @@ class ServiceProcess:
         import sys
 
         env = {**self.env, **extra_env}
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=env, stdout=log, stderr=log)
         return self
 

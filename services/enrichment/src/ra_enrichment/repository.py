@@ -19,8 +19,8 @@ async def record_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return []
     t = LeadRef.__table__
-    stmt = pg_insert(t).values(list(rows)).on_conflict_do_nothing(index_elements=[t.c.lead_id]).returning(t.c.lead_id)
-    return list((await session.execute(stmt)).scalars())
+    stmt = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.lead_id]).returning(t.c.lead_id)
+    return list((await session.execute(stmt, list(rows))).scalars())
 
 
 async def claim_pending_leads(session: AsyncSession, limit: int) -> list[LeadRef]:
@@ -39,16 +39,8 @@ async def insert_contacts(session: AsyncSession, rows: Sequence[dict[str, Any]])
     if not rows:
         return set()
     t = Contact.__table__
-    ids: set[uuid.UUID] = set()
-    for start in range(0, len(rows), 2000):
-        stmt = (
-            pg_insert(t)
-            .values(list(rows[start : start + 2000]))
-            .on_conflict_do_nothing(constraint="uq_contact_email_per_lead")
-            .returning(t.c.contact_id)
-        )
-        ids.update((await session.execute(stmt)).scalars())
-    return ids
+    stmt = pg_insert(t).on_conflict_do_nothing(constraint="uq_contact_email_per_lead").returning(t.c.contact_id)
+    return set((await session.execute(stmt, list(rows))).scalars())
 
 
 async def mark_leads(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:

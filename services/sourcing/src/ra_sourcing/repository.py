@@ -25,13 +25,15 @@ async def claim_dedup_keys(session: AsyncSession, claims: Sequence[tuple[str, uu
     if not claims:
         return set()
     t = DedupClaim.__table__
-    stmt = pg_insert(t).values([{"dedup_key": k, "lead_id": lid} for k, lid in claims])
+    stmt = pg_insert(t)
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.c.dedup_key],
         set_={"lead_id": stmt.excluded.lead_id, "claimed_at": sa.func.now()},
         where=t.c.claimed_at < sa.func.now() - sa.text(f"interval '{DEDUP_WINDOW.days} days'"),
     ).returning(t.c.dedup_key)
-    return set((await session.execute(stmt)).scalars())
+    # Rows passed separately: SQLAlchemy compiles the statement once and batches the rows itself.
+    rows = [{"dedup_key": k, "lead_id": lid} for k, lid in claims]
+    return set((await session.execute(stmt, rows)).scalars())
 
 
 async def release_dedup_keys(session: AsyncSession, keys: Sequence[str]) -> None:
@@ -45,8 +47,8 @@ async def insert_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return []
     t = Lead.__table__
-    stmt = pg_insert(t).values(list(rows)).on_conflict_do_nothing(index_elements=[t.c.job_link])
-    return list((await session.execute(stmt.returning(t.c.lead_id))).scalars())
+    stmt = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.job_link]).returning(t.c.lead_id)
+    return list((await session.execute(stmt, list(rows))).scalars())
 
 
 async def upsert_clients(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -54,7 +56,7 @@ async def upsert_clients(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     t = Client.__table__
-    stmt = pg_insert(t).values(list(rows))
+    stmt = pg_insert(t)
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.c.normalized_company],
         set_={
@@ -63,7 +65,7 @@ async def upsert_clients(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
             "industry": sa.func.coalesce(t.c.industry, stmt.excluded.industry),
         },
     )
-    await session.execute(stmt)
+    await session.execute(stmt, list(rows))
 
 
 async def mark_enriched(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> int:
