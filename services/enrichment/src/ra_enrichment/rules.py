@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from ra_contracts.defaults import JOB_TITLE_ABBREVIATIONS, JOB_TITLE_ACRONYMS, PRIORITY_TITLE_PATTERNS
+from ra_contracts.defaults import PRIORITY_TITLE_PATTERNS
+from ra_contracts.titles import display_job_title as normalize_contact_title
 
 from ra_enrichment.providers.base import ContactCandidate
 
@@ -19,38 +20,7 @@ DEFAULT_MAX_CONTACTS = 4
 # Same reading of titles as lead sourcing uses for postings, so "Sr. HR Mgr" means the same job in
 # both services; the vocabulary is shared through ra_contracts.defaults.
 
-_TITLE_SEPARATORS = re.compile(r"([/\-(),:|]+)")
-_LOWERCASE_WORDS = frozenset({"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to", "with"})
 _NON_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-
-
-def _display_word(word: str, first: bool) -> str:
-    key = word.rstrip(".").lower()
-    expansion = JOB_TITLE_ABBREVIATIONS.get(key)
-    if expansion is not None:
-        return expansion
-    if key in JOB_TITLE_ACRONYMS:
-        return word.upper()
-    if key in _LOWERCASE_WORDS and not first:
-        return word.lower()
-    if word.islower() or word.isupper():
-        return word[:1].upper() + word[1:].lower()
-    return word
-
-
-@lru_cache(maxsize=16384)
-def normalize_contact_title(title: str) -> str:
-    """``" sr. hr mgr"`` -> ``"Senior HR Manager"``: trimmed, abbreviations expanded, title-cased."""
-    words: list[str] = []
-    for token in title.split():
-        parts = _TITLE_SEPARATORS.split(token)
-        words.append(
-            "".join(
-                part if not part or _TITLE_SEPARATORS.fullmatch(part) else _display_word(part, not words)
-                for part in parts
-            )
-        )
-    return " ".join(words)
 
 
 @lru_cache(maxsize=16384)

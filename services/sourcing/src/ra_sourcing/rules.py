@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from ra_contracts.defaults import JOB_TITLE_ABBREVIATIONS, JOB_TITLE_ACRONYMS
+from ra_contracts.titles import display_job_title as normalize_job_title
 
 from ra_sourcing.sources.base import JobPosting, SourcingCriteria
 
@@ -64,41 +64,6 @@ def normalize_company_name(name: str) -> str:
 
 
 # --- job titles --------------------------------------------------------------------------------
-
-_TITLE_SEPARATORS = re.compile(r"([/\-(),:|]+)")
-_LOWERCASE_WORDS = frozenset({"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to", "with"})
-
-
-def _display_word(word: str, first: bool) -> str:
-    core = word.rstrip(".")
-    key = core.lower()
-    expansion = JOB_TITLE_ABBREVIATIONS.get(key)
-    if expansion is not None:
-        return expansion
-    if key in JOB_TITLE_ACRONYMS:
-        return word.upper()
-    if key in _LOWERCASE_WORDS and not first:
-        return word.lower()
-    if word.islower() or word.isupper():
-        return word[:1].upper() + word[1:].lower()
-    # Mixed case ("McKesson", "eCommerce") was chosen by someone; keep it.
-    return word
-
-
-@lru_cache(maxsize=65536)
-def normalize_job_title(title: str) -> str:
-    """Display form of a job title: ``"  sr. warehouse mgr "`` -> ``"Senior Warehouse Manager"``."""
-    words: list[str] = []
-    for token in title.split():
-        parts = _TITLE_SEPARATORS.split(token)
-        words.append(
-            "".join(
-                part if not part or _TITLE_SEPARATORS.fullmatch(part) else _display_word(part, not words)
-                for part in parts
-            )
-        )
-    return " ".join(words)
-
 
 _NON_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 
