@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,13 @@ class QueryError(Exception):
         super().__init__(str(detail))
         self.status = status
         self.detail = detail
+
+
+def uuid_param(params: Mapping[str, Any], key: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(params[key]))
+    except (KeyError, ValueError) as exc:
+        raise QueryError(400, f"{key} must be a UUID") from exc
 
 
 class ServiceUnavailable(Exception):

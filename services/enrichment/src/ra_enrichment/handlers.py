@@ -17,7 +17,7 @@ from ra_contracts.events import (
     RunContactEnrichment,
 )
 from ra_runtime.messaging import Inbound
-from ra_runtime.queries import QueryError
+from ra_runtime.runs import run_queries, start_run
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,27 +51,8 @@ class ContactQuery(BaseModel):
     page_size: int = Field(25, ge=1, le=100)
 
 
-class RunQuery(BaseModel):
-    limit: int = Field(25, ge=1, le=500)
-    offset: int = Field(0, ge=0)
-
-
 def contact_view(c: Contact) -> dict[str, Any]:
     return {col.key: getattr(c, col.key) for col in Contact.__table__.columns}
-
-
-def run_view(run: JobRun) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "pipeline": run.pipeline,
-        "status": run.status,
-        "requested_by": run.requested_by,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "duration_seconds": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
-        "counts": run.counts,
-        "error_message": run.error_message,
-    }
 
 
 def to_enrich(lead: LeadRef) -> LeadToEnrich:
@@ -125,7 +106,7 @@ async def build(ctx: ServiceContext) -> Wiring:
     async def run_contact_enrichment(session: AsyncSession, cmd: RunContactEnrichment) -> None:
         run_id = cmd.run_id
         async with ctx.sessions() as s, s.begin():
-            await repo.start_run(s, run_id, cmd.requested_by)
+            await start_run(s, JobRun, run_id, cmd.requested_by)
             await ctx.outbox.add(
                 s, [PipelineRunStarted(run_id=run_id, pipeline="contact_enrichment", status="running")], str(run_id)
             )
@@ -182,26 +163,10 @@ async def build(ctx: ServiceContext) -> Wiring:
         items, total = await repo.list_contacts(session, lead_id=q.lead_id, page=q.page, page_size=q.page_size)
         return {"items": [contact_view(c) for c in items], "total": total, "page": q.page, "page_size": q.page_size}
 
-    async def runs_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        q = RunQuery.model_validate(params)
-        runs, total = await repo.list_runs(session, q.limit, q.offset)
-        return {"items": [run_view(r) for r in runs], "total": total}
-
-    async def runs_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        try:
-            run_id = uuid.UUID(str(params["run_id"]))
-        except (KeyError, ValueError) as exc:
-            raise QueryError(400, "run_id must be a UUID") from exc
-        run = await repo.get_run(session, run_id)
-        if run is None:
-            raise QueryError(404, "run not found")
-        return run_view(run)
-
     return Wiring(
         consumers={"enrichment-lead-created": on_lead_created, "enrichment-run": on_run_command},
         queries={
             "q.enrichment.contacts.list": contacts_list,
-            "q.enrichment.runs.list": runs_list,
-            "q.enrichment.runs.get": runs_get,
+            **run_queries("enrichment", JobRun),
         },
     )

@@ -80,14 +80,6 @@ async def list_contacts(
     return list(rows), int(total)
 
 
-async def start_run(session: AsyncSession, run_id: uuid.UUID, requested_by: str | None) -> None:
-    t = JobRun.__table__
-    stmt = pg_insert(t).values(run_id=run_id, status="running", requested_by=requested_by, counts={})
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=[t.c.run_id], set_={"status": "running", "finished_at": None})
-    )
-
-
 async def update_run(
     session: AsyncSession,
     run_id: uuid.UUID,
@@ -107,17 +99,3 @@ async def update_run(
     run = await session.get(JobRun, run_id, populate_existing=True)
     assert run is not None
     return run
-
-
-async def get_run(session: AsyncSession, run_id: uuid.UUID) -> JobRun | None:
-    return await session.get(JobRun, run_id)
-
-
-async def list_runs(session: AsyncSession, limit: int, offset: int) -> tuple[list[JobRun], int]:
-    total = (await session.execute(sa.select(sa.func.count()).select_from(JobRun))).scalar_one()
-    rows = (
-        await session.execute(
-            sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.run_id).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return list(rows), int(total)

@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from ra_contracts.events import LeadEnriched, PipelineRunStarted, RunLeadSourcing
 from ra_runtime.messaging import Inbound
-from ra_runtime.queries import QueryError
+from ra_runtime.queries import QueryError, uuid_param
+from ra_runtime.runs import run_queries, start_run
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,28 +51,8 @@ class LeadQuery(BaseModel):
     order: str = Field("desc", pattern="^(asc|desc)$")
 
 
-class RunQuery(BaseModel):
-    limit: int = Field(25, ge=1, le=500)
-    offset: int = Field(0, ge=0)
-
-
 def lead_view(lead: Lead) -> dict[str, Any]:
     return {c.key: getattr(lead, c.key) for c in Lead.__table__.columns if c.key not in ("dedup_key", "description")}
-
-
-def run_view(run: JobRun) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "pipeline": run.pipeline,
-        "status": run.status,
-        "requested_by": run.requested_by,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "duration_seconds": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
-        "counts": run.counts,
-        "per_source": run.per_source,
-        "error_message": run.error_message,
-    }
 
 
 async def build(ctx: ServiceContext) -> Wiring:
@@ -82,7 +63,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             # The "running" state is committed on its own so the dashboard sees the run at once; the run's
             # effects commit below with the inbox row, so a crash mid-run redoes the run from scratch.
             async with ctx.sessions() as s, s.begin():
-                await repo.start_run(s, cmd.run_id, cmd.requested_by)
+                await start_run(s, JobRun, cmd.run_id, cmd.requested_by)
                 await ctx.outbox.add(
                     s,
                     [PipelineRunStarted(run_id=cmd.run_id, pipeline="lead_sourcing", status="running")],
@@ -117,35 +98,16 @@ async def build(ctx: ServiceContext) -> Wiring:
         return {"items": [lead_view(x) for x in leads], "total": total, "page": q.page, "page_size": q.page_size}
 
     async def leads_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        lead = await repo.get_lead(session, _uuid(params, "lead_id"))
+        lead = await repo.get_lead(session, uuid_param(params, "lead_id"))
         if lead is None:
             raise QueryError(404, "lead not found")
         return lead_view(lead) | {"description": lead.description}
-
-    async def runs_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        q = RunQuery.model_validate(params)
-        runs, total = await repo.list_runs(session, q.limit, q.offset)
-        return {"items": [run_view(r) for r in runs], "total": total}
-
-    async def runs_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        run = await repo.get_run(session, _uuid(params, "run_id"))
-        if run is None:
-            raise QueryError(404, "run not found")
-        return run_view(run)
 
     return Wiring(
         consumers={"sourcing-run": on_run_command, "sourcing-lead-enriched": on_lead_enriched},
         queries={
             "q.sourcing.leads.list": leads_list,
             "q.sourcing.leads.get": leads_get,
-            "q.sourcing.runs.list": runs_list,
-            "q.sourcing.runs.get": runs_get,
+            **run_queries("sourcing", JobRun),
         },
     )
-
-
-def _uuid(params: dict[str, Any], key: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(params[key]))
-    except (KeyError, ValueError) as exc:
-        raise QueryError(400, f"{key} must be a UUID") from exc

@@ -1,0 +1,61 @@
+"""Pipeline runs (the SOP's JobRun): the queries every pipeline-running service answers about its own runs.
+
+Each service keeps its own ``job_runs`` table (its own ORM model, with at least ``run_id``, ``pipeline``,
+``status``, ``requested_by``, ``started_at``, ``finished_at``, ``counts``, ``error_message``); this module
+serves ``q.<service>.runs.list`` and ``q.<service>.runs.get`` from it the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ra_runtime.queries import QueryError, QueryHandler, uuid_param
+
+
+class RunPage(BaseModel):
+    limit: int = Field(25, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def run_view(run: Any) -> dict[str, Any]:
+    view = {c.key: getattr(run, c.key) for c in sa.inspect(type(run)).columns}
+    finished, started = view.get("finished_at"), view.get("started_at")
+    view["duration_seconds"] = (finished - started).total_seconds() if finished and started else None
+    return view
+
+
+async def start_run(session: AsyncSession, model: type[Any], run_id: uuid.UUID, requested_by: str | None) -> None:
+    """Record the run as running (again, when a command is redelivered after a crash)."""
+    t = model.__table__
+    stmt = pg_insert(t).values(run_id=run_id, status="running", requested_by=requested_by, counts={})
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[t.c.run_id], set_={"status": "running", "started_at": sa.func.now(), "finished_at": None}
+        )
+    )
+
+
+def run_queries(service: str, model: type[Any]) -> dict[str, QueryHandler]:
+    async def runs_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        page = RunPage.model_validate(params)
+        total = (await session.execute(sa.select(sa.func.count()).select_from(model))).scalar_one()
+        rows = (
+            await session.execute(
+                sa.select(model).order_by(model.started_at.desc(), model.run_id).limit(page.limit).offset(page.offset)
+            )
+        ).scalars()
+        return {"items": [run_view(r) for r in rows], "total": int(total)}
+
+    async def runs_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        run = await session.get(model, uuid_param(params, "run_id"))
+        if run is None:
+            raise QueryError(404, "run not found")
+        return run_view(run)
+
+    return {f"q.{service}.runs.list": runs_list, f"q.{service}.runs.get": runs_get}
