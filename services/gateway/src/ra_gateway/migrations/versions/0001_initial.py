@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
-from ra_runtime.tables import create_messaging_tables
+from ra_runtime.tables import create_messaging_tables_v1
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0001"
@@ -28,7 +28,7 @@ def _timestamp(name: str, *, nullable: bool = False, now: bool = False) -> sa.Co
 
 
 def upgrade() -> None:
-    create_messaging_tables(SCHEMA)
+    create_messaging_tables_v1(SCHEMA)
     op.create_table(
         "users",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("replaced_by", sa.Uuid, nullable=True),
         schema=SCHEMA,
     )
-    op.create_index("ix_refresh_tokens_user_id", "refresh_tokens", ["user_id"], schema=SCHEMA)
+    op.create_index("ix_gateway_refresh_tokens_user_id", "refresh_tokens", ["user_id"], schema=SCHEMA)
     op.create_table(
         "revoked_access_tokens",
         sa.Column("jti", sa.Uuid, primary_key=True),
@@ -61,7 +61,9 @@ def upgrade() -> None:
         _timestamp("revoked_at", now=True),
         schema=SCHEMA,
     )
-    op.create_index("ix_revoked_access_tokens_expires_at", "revoked_access_tokens", ["expires_at"], schema=SCHEMA)
+    op.create_index(
+        "ix_gateway_revoked_access_tokens_expires_at", "revoked_access_tokens", ["expires_at"], schema=SCHEMA
+    )
     op.create_table(
         "settings",
         sa.Column("key", sa.String(100), primary_key=True),
@@ -95,7 +97,7 @@ def upgrade() -> None:
         sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
         schema=SCHEMA,
     )
-    op.create_index("ix_audit_log_occurred_at", "audit_log", ["occurred_at"], schema=SCHEMA)
+    op.create_index("ix_gateway_audit_log_occurred_at", "audit_log", ["occurred_at"], schema=SCHEMA)
     op.create_index("ix_audit_log_action_target", "audit_log", ["action", "target"], schema=SCHEMA)
 
 
