@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
@@ -84,8 +85,9 @@ class OutboxRelay:
         database_url: str,
         *,
         service: str,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         poll_interval: float = 1.0,
+        ack_timeout: float = 10.0,
         keep_sent: timedelta = timedelta(hours=24),
     ) -> None:
         self.engine = engine
@@ -96,6 +98,7 @@ class OutboxRelay:
         self.service = service
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.ack_timeout = ack_timeout
         self.keep_sent = keep_sent
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -116,16 +119,10 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(
-                    self.js.publish(r.subject, r.data, headers={**(r.headers or {}), "Nats-Msg-Id": str(r.event_id)})
-                    for r in rows
-                ),
-                return_exceptions=True,
-            )
+            results = await self._publish(rows)
             crash_point("after-publish", self.service)
-            sent = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
-            failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            sent = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
+            failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if res is not None]
             if sent:
                 await conn.execute(sa.update(t).where(t.c.seq.in_(sent)).values(sent_at=sa.func.now()))
             if failed:
@@ -139,6 +136,27 @@ class OutboxRelay:
         if failed:
             raise ConnectionError(f"{len(failed)} outbox rows could not be published")
         return len(sent)
+
+    async def _publish(self, rows: Sequence[Any]) -> list[BaseException | None]:
+        """Publish every row without waiting for each PubAck in turn (``publish_async``), then collect the
+        acks; a row whose ack has not come back within ``ack_timeout`` counts as not published."""
+        futures: list[asyncio.Future[Any]] = []
+        results: list[BaseException | None] = []
+        try:
+            for r in rows:
+                headers = {**(r.headers or {}), "Nats-Msg-Id": str(r.event_id)}
+                futures.append(
+                    await self.js.publish_async(r.subject, r.data, headers=headers, wait_stall=self.ack_timeout)
+                )
+        except Exception as exc:
+            # The rest of the batch stays unsent and is retried; what was already handed over is awaited below.
+            results = [exc] * (len(rows) - len(futures))
+        if futures:
+            _, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
+            for f in pending:
+                f.cancel()  # also frees its slot in nats-py's pending-publish semaphore
+        acked = [TimeoutError("no PubAck in time") if f.cancelled() else f.exception() for f in futures]
+        return acked + results
 
     async def purge_sent(self) -> None:
         t = self.table
