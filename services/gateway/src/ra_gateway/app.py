@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic import ValidationError
 from ra_runtime.health import health_routes
 from ra_runtime.queries import QueryError, ServiceUnavailable
@@ -56,6 +57,8 @@ def create_app(
     api.include_router(protected)
     app.include_router(api)
     app.router.routes.extend(health_routes(ctx))
+    # A request's trace continues into the commands and events it causes (outbox rows keep the context).
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
 
 

@@ -151,3 +151,27 @@ async def test_runs_need_their_owners(gateway: RunningGateway) -> None:
     await _answer(gateway, "q.enrichment.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
     missing = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
     assert missing.status_code == 404
+
+
+async def test_a_requests_trace_continues_into_the_command_it_publishes(gateway: RunningGateway) -> None:
+    js = gateway.nc.jetstream()
+    await declare_stream(js, STREAMS["SOURCING_CMD"])
+    sub = await js.pull_subscribe("cmd.sourcing.run", durable="trace-reader", stream="SOURCING_CMD")
+    trace_id = uuid.uuid4().hex
+    traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    response = await gateway.http.post(
+        "/api/v1/pipelines/lead-sourcing/run",
+        json={},
+        headers={**bearer(await gateway.token()), "traceparent": traceparent},
+    )
+    assert response.status_code == 202, response.text
+
+    async def command_headers() -> dict[str, str] | None:
+        try:
+            msgs = await sub.fetch(1, timeout=0.5)
+        except TimeoutError:
+            return None
+        return dict(msgs[0].headers or {})
+
+    headers = await eventually(command_headers, what="the command on SOURCING_CMD")
+    assert headers["traceparent"].split("-")[1] == trace_id
