@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar
@@ -64,6 +65,6 @@ class Envelope(BaseModel):
             payload=payload.model_dump(mode="json"),
         )
 
-    def open(self, model: type[P]) -> P:
+    def open(self, model: builtins.type[P]) -> P:
         """Parse the payload as ``model``; raises ``pydantic.ValidationError`` when it does not fit."""
         return model.model_validate(self.payload)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -89,7 +90,7 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path, cleanup: bool = False) -> None:
         self.pgdata = Path(pgdata)
         self.cleanup_on_stop = cleanup
-        self._server = None
+        self._server: Any = None
 
     def start(self) -> EmbeddedPostgres:
         os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,7 @@ class Wiring:
     consumers: dict[str, BatchHandler] = field(default_factory=dict)
     queries: dict[str, QueryHandler] = field(default_factory=dict)
     #: Long-running extra tasks (each gets cancelled on shutdown).
-    tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    tasks: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     #: An HTTP app served instead of the bare health app (the gateway's FastAPI).
     http_app: Starlette | None = None
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -78,6 +78,16 @@ class ServiceDefinition:
     migrations_dir: Path
     build: Callable[[ServiceContext], Awaitable[Wiring]]
     config_class: type[ServiceConfig] = ServiceConfig
+
+
+class _EmbeddedHttpServer(uvicorn.Server):
+    """uvicorn inside the service's lifecycle. uvicorn's ``serve()`` would otherwise take over SIGTERM and
+    SIGINT and stop the HTTP server first; here the service owns the signals and stops HTTP last, so
+    ``/readyz`` reports the drain while it happens."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class Service:
@@ -147,12 +157,11 @@ class Service:
         for fn in wiring.tasks:
             self._extra.append(asyncio.create_task(fn()))
         app = wiring.http_app or health_app(ctx)
-        self.http = uvicorn.Server(
+        self.http = _EmbeddedHttpServer(
             uvicorn.Config(
                 app, host=cfg.http_host, port=cfg.http_port, log_config=None, lifespan="off", access_log=False
             )
         )
-        self.http.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._tasks.append(asyncio.create_task(self.http.serve(), name="http"))
         self.started.set()
         log.info("%s started", d.name, extra={"http_port": cfg.http_port})

@@ -65,7 +65,8 @@ async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
         nc = await nats.connect(url)
         js = nc.jetstream()
         for info in await js.streams_info():
-            await js.delete_stream(info.config.name)
+            if info.config.name:
+                await js.delete_stream(info.config.name)
         await nc.close()
         yield url
         return

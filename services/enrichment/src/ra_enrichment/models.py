@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from ra_runtime.tables import add_messaging_tables
@@ -16,6 +16,8 @@ SCHEMA = "enrichment"
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(schema=SCHEMA)
+    #: Every model here maps to a plain table (SQLAlchemy types it as the wider FromClause).
+    __table__: ClassVar[sa.Table]  # type: ignore[misc]
 
 
 class LeadRef(Base):

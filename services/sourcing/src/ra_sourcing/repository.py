@@ -25,10 +25,10 @@ async def claim_dedup_keys(session: AsyncSession, claims: Sequence[tuple[str, uu
     if not claims:
         return set()
     t = DedupClaim.__table__
-    stmt = pg_insert(t)
-    stmt = stmt.on_conflict_do_update(
+    claim = pg_insert(t)
+    stmt = claim.on_conflict_do_update(
         index_elements=[t.c.dedup_key],
-        set_={"lead_id": stmt.excluded.lead_id, "claimed_at": sa.func.now()},
+        set_={"lead_id": claim.excluded.lead_id, "claimed_at": sa.func.now()},
         where=t.c.claimed_at < sa.func.now() - sa.text(f"interval '{DEDUP_WINDOW.days} days'"),
     ).returning(t.c.dedup_key)
     # Rows passed separately: SQLAlchemy compiles the statement once and batches the rows itself.
@@ -174,7 +174,7 @@ async def list_leads(
     if status:
         conditions.append(Lead.status == status)
     if source:
-        conditions.append(Lead.sources.any(source))
+        conditions.append(sa.literal(source) == sa.any_(Lead.sources))
     if state:
         conditions.append(Lead.state == state)
     if run_id:
