@@ -145,9 +145,9 @@ class OutboxRelay:
         try:
             for r in rows:
                 headers = {**(r.headers or {}), "Nats-Msg-Id": str(r.event_id)}
-                futures.append(
-                    await self.js.publish_async(r.subject, r.data, headers=headers, wait_stall=self.ack_timeout)
-                )
+                # No wait_stall: a batch is far below nats-py's 4,000 pending publishes, and a stall timeout
+                # would wrap every publish in a timer and a yield (one socket write per message).
+                futures.append(await self.js.publish_async(r.subject, r.data, headers=headers))
         except Exception as exc:
             # The rest of the batch stays unsent and is retried; what was already handed over is awaited below.
             results = [exc] * (len(rows) - len(futures))
