@@ -20,6 +20,8 @@ async def api(spawn, migrated):
     enr = spawn("ra_enrichment")
     for p in (gw, src, enr):
         await p.wait_ready()
+    for p in (src, enr):  # the gateway created the settings bucket; the services watch it from now on
+        await eventually(lambda p=p: settings_live(p.port), what=f"{p.module} watching the settings")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gw.port}/api/v1", timeout=10) as client:
         r = await client.post(
             "/auth/login", json={"email": ADMIN["RA_ADMIN_EMAIL"], "password": ADMIN["RA_ADMIN_PASSWORD"]}
@@ -27,6 +29,11 @@ async def api(spawn, migrated):
         assert r.status_code == 200, r.text
         client.headers["authorization"] = f"Bearer {r.json()['access_token']}"
         yield client, src
+
+
+async def settings_live(port: int) -> bool:
+    async with httpx.AsyncClient() as c:
+        return (await c.get(f"http://127.0.0.1:{port}/readyz")).json()["checks"]["settings"] == "live"
 
 
 async def finished_run(client: httpx.AsyncClient, run_id: str) -> dict | None:
@@ -74,3 +81,33 @@ async def test_run_lead_sourcing_then_read_enriched_leads_and_their_contacts(api
     sourcing.kill()
     r = await client.get("/leads")
     assert r.status_code == 503 and "sourcing" in r.json()["detail"]
+
+
+async def test_settings_apply_to_running_services_and_the_enrichment_run_takes_the_waiting_leads(api):
+    client, _ = api
+    for key, value in (("auto_enrich_on_lead_created", False), ("max_contacts_per_job", 2)):
+        r = await client.put(f"/settings/{key}", json={"value": value})
+        assert r.status_code == 200, r.text
+
+    # No restart: the services see the change through the settings bucket. Leads now wait for a run.
+    run_id = (await client.post("/pipelines/lead-sourcing/run", json={"max_results": 60})).json()["run_id"]
+    run = await eventually(lambda: finished_run(client, run_id), what="the sourcing run")
+    inserted = run["counts"]["inserted"]
+    assert inserted > 0
+    leads = (await client.get("/leads", params={"status": "NEW", "page_size": 100})).json()
+    assert leads["total"] == inserted
+    assert (await client.get("/contacts")).json()["total"] == 0
+
+    r = await client.post("/pipelines/contact-enrichment/run", json={})
+    assert r.status_code == 202, r.text
+    enrichment_run = await eventually(lambda: finished_run(client, r.json()["run_id"]), what="the enrichment run")
+    assert enrichment_run["status"] == "completed"
+    assert enrichment_run["counts"]["leads"] == enrichment_run["counts"]["enriched"] == inserted
+
+    async def all_enriched() -> bool:
+        return (await client.get("/leads", params={"status": "ENRICHED", "page_size": 10})).json()["total"] == inserted
+
+    await eventually(all_enriched, what="every lead ENRICHED")
+    lead = leads["items"][0]
+    contacts = (await client.get("/contacts", params={"lead_id": lead["lead_id"]})).json()
+    assert 1 <= contacts["total"] <= 2  # the new cap, applied without a restart

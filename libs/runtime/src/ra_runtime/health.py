@@ -25,6 +25,8 @@ async def readiness(ctx: ServiceContext) -> dict[str, str]:
         checks["postgres"] = "ok"
     except Exception as exc:
         checks["postgres"] = f"error: {type(exc).__name__}"
+    # Informational: a service works on the catalogue defaults until the gateway has created the bucket.
+    checks["settings"] = ctx.settings.state
     if ctx.draining:
         checks["draining"] = "yes"
     return checks
@@ -36,7 +38,7 @@ def health_routes(ctx: ServiceContext) -> list[Route]:
 
     async def readyz(_: Request) -> Response:
         checks = await readiness(ctx)
-        ok = all(v == "ok" for k, v in checks.items() if k != "draining") and not ctx.draining
+        ok = all(v == "ok" for k, v in checks.items() if k not in ("draining", "settings")) and not ctx.draining
         return JSONResponse(
             {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
         )

@@ -30,6 +30,9 @@ class SettingsView:
         self._values: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
         self.loaded = asyncio.Event()
+        #: ``live`` (watching the bucket), ``defaults`` (no bucket yet: the gateway has not started) or
+        #: ``connecting``; shown on ``/readyz``.
+        self.state = "connecting"
 
     def get(self, key: str) -> Any:
         if key in self._values:
@@ -70,7 +73,9 @@ class SettingsView:
             try:
                 kv = await self.js.key_value(self.bucket)
                 watcher = await kv.watchall()
+                self.state = "live"
                 async for entry in watcher:
+                    self.state = "live"
                     if entry is None:  # end of the initial values
                         self.loaded.set()
                         continue
@@ -80,8 +85,10 @@ class SettingsView:
             except asyncio.CancelledError:
                 raise
             except (BucketNotFoundError, NotFoundError):
+                self.state = "defaults"
                 self.loaded.set()
-                await asyncio.sleep(2.0)
+                await asyncio.sleep(0.5)
             except Exception as exc:
+                self.state = "connecting"
                 log.warning("settings watch interrupted (%s); resuming", exc)
                 await asyncio.sleep(1.0)
