@@ -15,9 +15,9 @@ from ra_runtime.testing import eventually
 pytestmark = pytest.mark.integration
 
 
-async def send_run(nats_url: str, max_results: int = 200) -> uuid.UUID:
+async def send_run(nats_url: str, max_results: int = 200, sources: list[str] | None = None) -> uuid.UUID:
     run_id = uuid.uuid4()
-    cmd = RunLeadSourcing(run_id=run_id, requested_by="test", max_results=max_results)
+    cmd = RunLeadSourcing(run_id=run_id, requested_by="test", max_results=max_results, sources=sources)
     env = Envelope.wrap(cmd, producer="test", subject=cmd.subject(), correlation_id=str(run_id))
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -72,3 +72,18 @@ async def test_a_sourcing_run_yields_enriched_leads_and_a_second_run_inserts_not
     assert counts2["inserted"] == 0
     assert counts2["skipped_duplicate_in_db"] == leads
     assert await scalar(migrated, "SELECT count(*) FROM sourcing.leads") == leads
+
+
+async def test_a_run_fails_only_when_no_source_could_be_fetched(spawn, migrated, nats_url):
+    src = spawn("ra_sourcing")
+    await src.wait_ready()
+    only_bad = await send_run(nats_url, 50, sources=["nosuch"])
+    assert await eventually(lambda: run_status(migrated, only_bad)) == "failed"
+    error = await scalar(migrated, "SELECT error_message FROM sourcing.job_runs WHERE run_id=$1", only_bad)
+    assert "nosuch" in error
+    mixed = await send_run(nats_url, 50, sources=["demo", "nosuch"])
+    assert await eventually(lambda: run_status(migrated, mixed)) == "completed"
+    import json
+
+    counts = json.loads(await scalar(migrated, "SELECT counts FROM sourcing.job_runs WHERE run_id=$1", mixed))
+    assert counts["errors"] == 1 and counts["inserted"] > 0

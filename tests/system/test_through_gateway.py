@@ -7,6 +7,8 @@ import pytest
 from ra_gateway.main import definition as gateway
 from ra_runtime.testing import eventually, migrate
 
+from .test_guarantees import metric
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ADMIN = {"RA_ADMIN_EMAIL": "admin@example.com", "RA_ADMIN_PASSWORD": "correct horse battery"}
@@ -28,7 +30,7 @@ async def api(spawn, migrated):
         )
         assert r.status_code == 200, r.text
         client.headers["authorization"] = f"Bearer {r.json()['access_token']}"
-        yield client, src
+        yield client, src, enr
 
 
 async def settings_live(port: int) -> bool:
@@ -44,7 +46,7 @@ async def finished_run(client: httpx.AsyncClient, run_id: str) -> dict | None:
 
 
 async def test_run_lead_sourcing_then_read_enriched_leads_and_their_contacts(api):
-    client, sourcing = api
+    client, sourcing, _ = api
     r = await client.post("/pipelines/lead-sourcing/run", json={"max_results": 150})
     assert r.status_code == 202, r.text
     run_id = r.json()["run_id"]
@@ -84,7 +86,7 @@ async def test_run_lead_sourcing_then_read_enriched_leads_and_their_contacts(api
 
 
 async def test_settings_apply_to_running_services_and_the_enrichment_run_takes_the_waiting_leads(api):
-    client, _ = api
+    client, _, enrichment = api
     for key, value in (("auto_enrich_on_lead_created", False), ("max_contacts_per_job", 2)):
         r = await client.put(f"/settings/{key}", json={"value": value})
         assert r.status_code == 200, r.text
@@ -98,6 +100,11 @@ async def test_settings_apply_to_running_services_and_the_enrichment_run_takes_t
     assert leads["total"] == inserted
     assert (await client.get("/contacts")).json()["total"] == 0
 
+    # The run takes the leads enrichment has received; wait until every lead.created has reached it.
+    async def received_by_enrichment() -> bool:
+        return await metric(enrichment.port, "enrichment-lead-created", "ok") >= inserted
+
+    await eventually(received_by_enrichment, what="enrichment to receive the new leads")
     r = await client.post("/pipelines/contact-enrichment/run", json={})
     assert r.status_code == 202, r.text
     enrichment_run = await eventually(lambda: finished_run(client, r.json()["run_id"]), what="the enrichment run")

@@ -179,7 +179,8 @@ async def run_lead_sourcing(
     for _, reason in deduped.skipped:
         tally.skipped[reason] += 1
     await store_postings(session, outbox, deduped.kept, cmd.run_id, tally)
-    failed = bool(sources) is False or (tally.errors and tally.fetched == 0)
+    # A run fails only when nothing could be fetched at all; one failing source among several is an error count.
+    failed = not sources or (tally.errors > 0 and tally.fetched == 0)
     status = "failed" if failed else "completed"
     error = "; ".join(tally.messages) or None
     run = await repo.finish_run(
