@@ -118,3 +118,30 @@ async def test_settings_apply_to_running_services_and_the_enrichment_run_takes_t
     lead = leads["items"][0]
     contacts = (await client.get("/contacts", params={"lead_id": lead["lead_id"]})).json()
     assert 1 <= contacts["total"] <= 2  # the new cap, applied without a restart
+
+
+async def test_a_lead_entered_by_hand_is_enriched_and_its_deletion_reaches_enrichment(api):
+    client, _, _ = api
+    r = await client.post(
+        "/leads",
+        json={"company_name": "Hand Made Foods LLC", "job_title": "Plant Manager", "state": "OH", "city": "Dayton"},
+    )
+    assert r.status_code == 201, r.text
+    lead_id = r.json()["lead_id"]
+
+    async def enriched() -> dict | None:
+        lead = (await client.get(f"/leads/{lead_id}")).json()
+        return lead if lead["status"] == "ENRICHED" else None
+
+    lead = await eventually(enriched, what="the hand-made lead to be enriched")
+    contacts = (await client.get("/contacts", params={"lead_id": lead_id})).json()
+    assert contacts["total"] == lead["contact_count"] >= 1
+
+    # A rename reaches enrichment's copy; a delete takes the lead's contacts with it.
+    assert (await client.put(f"/leads/{lead_id}", json={"city": "Toledo"})).status_code == 200
+    assert (await client.delete(f"/leads/{lead_id}")).status_code == 204
+
+    async def contacts_gone() -> bool:
+        return (await client.get("/contacts", params={"lead_id": lead_id})).json()["total"] == 0
+
+    await eventually(contacts_gone, what="enrichment to drop the deleted lead's contacts")

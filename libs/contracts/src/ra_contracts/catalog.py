@@ -63,7 +63,7 @@ STREAMS: dict[str, StreamSpec] = {
     for s in (
         StreamSpec(
             "SOURCING_EVENTS",
-            ("lead.created", "pipeline.run.lead_sourcing.>"),
+            ("lead.created", "lead.updated", "lead.status_changed", "lead.deleted", "pipeline.run.lead_sourcing.>"),
             owner="sourcing",
             description="Events published by the sourcing service",
         ),
@@ -98,7 +98,14 @@ STREAMS: dict[str, StreamSpec] = {
     )
 }
 
-_RUN_EVENTS = (ev.PipelineRunStarted, ev.PipelineRunProgressed, ev.PipelineRunCompleted, ev.PipelineRunFailed)
+_RUN_EVENTS = (
+    ev.PipelineRunStarted,
+    ev.PipelineRunProgressed,
+    ev.PipelineRunCompleted,
+    ev.PipelineRunFailed,
+    ev.PipelineRunCancelled,
+)
+_LEAD_EVENTS = (ev.LeadCreated, ev.LeadUpdated, ev.LeadStatusChanged, ev.LeadDeleted)
 
 SERVICES: dict[str, ServiceSpec] = {
     s.name: s
@@ -106,7 +113,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "sourcing",
             description="Fetches job postings, normalises and deduplicates them into leads (SOP §2).",
-            publishes=(ev.LeadCreated, *_RUN_EVENTS),
+            publishes=(*_LEAD_EVENTS, *_RUN_EVENTS),
             consumers=(
                 ConsumerSpec(
                     "sourcing",
@@ -127,10 +134,22 @@ SERVICES: dict[str, ServiceSpec] = {
                 ),
             ),
             queries=(
-                QuerySpec("sourcing", "q.sourcing.leads.list", "Leads, paginated and filtered"),
+                QuerySpec("sourcing", "q.sourcing.leads.list", "Leads, paginated (page or keyset cursor) and filtered"),
                 QuerySpec("sourcing", "q.sourcing.leads.get", "One lead by id"),
+                QuerySpec("sourcing", "q.sourcing.leads.create", "Create a lead (dedup rules apply; 409 on duplicate)"),
+                QuerySpec("sourcing", "q.sourcing.leads.update", "Change a lead's fields"),
+                QuerySpec("sourcing", "q.sourcing.leads.status", "Move a lead to another status (allowed moves only)"),
+                QuerySpec("sourcing", "q.sourcing.leads.delete", "Delete a lead"),
+                QuerySpec("sourcing", "q.sourcing.leads.import", "Check or import an uploaded CSV/XLSX file of leads"),
+                QuerySpec("sourcing", "q.sourcing.leads.export", "One slice (1,000 rows) of a CSV export"),
+                QuerySpec("sourcing", "q.sourcing.clients.list", "Clients, paginated, filtered and sorted"),
+                QuerySpec("sourcing", "q.sourcing.clients.get", "One client by id"),
+                QuerySpec("sourcing", "q.sourcing.clients.create", "Create a client"),
+                QuerySpec("sourcing", "q.sourcing.clients.update", "Change a client"),
+                QuerySpec("sourcing", "q.sourcing.clients.delete", "Delete a client without leads"),
                 QuerySpec("sourcing", "q.sourcing.runs.list", "Lead-sourcing runs"),
                 QuerySpec("sourcing", "q.sourcing.runs.get", "One lead-sourcing run"),
+                QuerySpec("sourcing", "q.sourcing.runs.cancel", "Cancel a queued or running lead-sourcing run"),
             ),
         ),
         ServiceSpec(
@@ -145,6 +164,14 @@ SERVICES: dict[str, ServiceSpec] = {
                     ("lead.created",),
                     (ev.LeadCreated,),
                     description="Records the lead and, when auto-enrichment is on, enriches it",
+                ),
+                ConsumerSpec(
+                    "enrichment",
+                    "enrichment-lead-changes",
+                    "SOURCING_EVENTS",
+                    ("lead.updated", "lead.deleted"),
+                    (ev.LeadUpdated, ev.LeadDeleted),
+                    description="Keeps enrichment's copy of each lead current; a deleted lead's contacts go with it",
                 ),
                 ConsumerSpec(
                     "enrichment",
@@ -176,7 +203,7 @@ MESSAGES: dict[str, type[Payload]] = {
     for m in (
         ev.RunLeadSourcing,
         ev.RunContactEnrichment,
-        ev.LeadCreated,
+        *_LEAD_EVENTS,
         ev.ContactCreated,
         ev.LeadEnriched,
         *_RUN_EVENTS,

@@ -327,3 +327,32 @@ JOB_TITLE_ACRONYMS: Final[frozenset[str]] = frozenset(
         "l&d",
     }
 )
+
+
+#: Staffing firms whose names carry no staffing keyword ("Aerotek", "Robert Half"): their postings are
+#: other firms' jobs reposted, so they are never leads themselves (see the ``staffing_repost`` skip).
+STAFFING_AGENCY_NAMES: Final[tuple[str, ...]] = (
+    "Adecco",
+    "Aerotek",
+    "Actalent",
+    "Allegis",
+    "Apex Systems",
+    "Aston Carter",
+    "Beacon Hill",
+    "Collabera",
+    "Express Employment Professionals",
+    "Hays",
+    "Insight Global",
+    "Kelly Services",
+    "Kforce",
+    "ManpowerGroup",
+    "Manpower",
+    "Michael Page",
+    "Randstad",
+    "Robert Half",
+    "Spherion",
+    "TEKsystems",
+    "Vaco",
+    "Volt",
+    "Yoh",
+)

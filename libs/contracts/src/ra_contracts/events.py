@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +67,43 @@ class LeadCreated(Payload):
     status: str = "NEW"
     run_id: uuid.UUID | None = None
     contact_email: str | None = Field(None, description="Pre-filled when the job source provided a contact")
+    origin: Literal["sourcing", "manual", "import"] = Field(
+        "sourcing", description="Found by a sourcing run, entered by hand, or imported from a file"
+    )
+
+
+class LeadUpdated(Payload):
+    """A person changed a lead's fields (``PUT /leads/{id}``); ``changes`` holds the new values."""
+
+    TYPE = "lead.updated"
+    SUBJECT = "lead.updated"
+
+    lead_id: uuid.UUID
+    changes: dict[str, Any]
+    updated_by: str | None = None
+
+
+class LeadStatusChanged(Payload):
+    """A lead's status moved, by a person or by a pipeline (``reason`` says which)."""
+
+    TYPE = "lead.status_changed"
+    SUBJECT = "lead.status_changed"
+
+    lead_id: uuid.UUID
+    from_status: str
+    to_status: str
+    changed_by: str | None = None
+    reason: str = Field("manual", description="manual, enriched, validated, …")
+
+
+class LeadDeleted(Payload):
+    """A lead was deleted; services keeping a copy of it drop theirs."""
+
+    TYPE = "lead.deleted"
+    SUBJECT = "lead.deleted"
+
+    lead_id: uuid.UUID
+    deleted_by: str | None = None
 
 
 class ContactSummary(BaseModel):
@@ -146,6 +183,13 @@ class PipelineRunCompleted(_PipelineRunEvent):
 class PipelineRunFailed(_PipelineRunEvent):
     TYPE = "pipeline.run.failed"
     SUBJECT = "pipeline.run.{pipeline}.failed"
+
+
+class PipelineRunCancelled(_PipelineRunEvent):
+    """Stopped at a person's request; nothing of the run is kept but its record and counts so far."""
+
+    TYPE = "pipeline.run.cancelled"
+    SUBJECT = "pipeline.run.{pipeline}.cancelled"
 
 
 # --- settings (gateway) -------------------------------------------------------------------------------

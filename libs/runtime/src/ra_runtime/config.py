@@ -29,6 +29,9 @@ class ServiceConfig(BaseSettings):
     retry_backoff_base: float = Field(
         0.5, validation_alias=AliasChoices("RA_RETRY_BACKOFF_BASE", "retry_backoff_base"), gt=0
     )
+    #: Where files a person downloads are also written locally (the SOP's ``data/exports``); the copy
+    #: served by the API lives in the JetStream object store, so any replica's file can be downloaded.
+    exports_dir: str = Field("data/exports", validation_alias=AliasChoices("RA_EXPORTS_DIR", "exports_dir"))
 
     def refuse_unsafe_production(self) -> None:
         """In production a missing or development secret is a configuration error, not a default."""

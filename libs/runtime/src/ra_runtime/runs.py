@@ -30,15 +30,23 @@ def run_view(run: Any) -> dict[str, Any]:
     return view
 
 
-async def start_run(session: AsyncSession, model: type[Any], run_id: uuid.UUID, requested_by: str | None) -> None:
-    """Record the run as running (again, when a command is redelivered after a crash)."""
+async def start_run(session: AsyncSession, model: type[Any], run_id: uuid.UUID, requested_by: str | None) -> bool:
+    """Record the run as running (again, when a command is redelivered after a crash).
+
+    Returns False, changing nothing, when the run was cancelled before it started (models with a
+    ``cancel_requested_at`` column support cancellation).
+    """
     t = model.__table__
     stmt = pg_insert(t).values(run_id=run_id, status="running", requested_by=requested_by, counts={})
-    await session.execute(
+    cancellable = "cancel_requested_at" in t.c
+    result = await session.execute(
         stmt.on_conflict_do_update(
-            index_elements=[t.c.run_id], set_={"status": "running", "started_at": sa.func.now(), "finished_at": None}
-        )
+            index_elements=[t.c.run_id],
+            set_={"status": "running", "started_at": sa.func.now(), "finished_at": None},
+            where=t.c.cancel_requested_at.is_(None) if cancellable else None,
+        ).returning(t.c.run_id)
     )
+    return result.scalar_one_or_none() is not None
 
 
 def run_queries(service: str, model: type[Any]) -> dict[str, QueryHandler]:

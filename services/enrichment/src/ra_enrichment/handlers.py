@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from ra_contracts.defaults import DECISION_MAKER_TITLES
 from ra_contracts.events import (
     LeadCreated,
+    LeadDeleted,
+    LeadUpdated,
     PipelineRunCompleted,
     PipelineRunFailed,
     PipelineRunProgressed,
@@ -163,8 +165,21 @@ async def build(ctx: ServiceContext) -> Wiring:
         items, total = await repo.list_contacts(session, lead_id=q.lead_id, page=q.page, page_size=q.page_size)
         return {"items": [contact_view(c) for c in items], "total": total, "page": q.page, "page_size": q.page_size}
 
+    async def on_lead_changed(session: AsyncSession, batch: list[Inbound]) -> None:
+        """Follow sourcing's edits: a changed lead updates the copy here; a deleted one takes its contacts."""
+        for item in batch:
+            event = item.payload
+            if isinstance(event, LeadDeleted):
+                await repo.forget_lead(session, event.lead_id)
+            elif isinstance(event, LeadUpdated):
+                await repo.update_lead_copy(session, event.lead_id, event.changes)
+
     return Wiring(
-        consumers={"enrichment-lead-created": on_lead_created, "enrichment-run": on_run_command},
+        consumers={
+            "enrichment-lead-created": on_lead_created,
+            "enrichment-lead-changes": on_lead_changed,
+            "enrichment-run": on_run_command,
+        },
         queries={
             "q.enrichment.contacts.list": contacts_list,
             **run_queries("enrichment", JobRun),

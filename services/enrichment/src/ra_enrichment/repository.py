@@ -99,3 +99,20 @@ async def update_run(
     run = await session.get(JobRun, run_id, populate_existing=True)
     assert run is not None
     return run
+
+
+#: The lead fields enrichment keeps a copy of (``lead.updated`` carries the changed ones).
+COPIED_LEAD_FIELDS = ("company_name", "normalized_company", "job_title", "city", "state")
+
+
+async def update_lead_copy(session: AsyncSession, lead_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    values = {k: v for k, v in changes.items() if k in COPIED_LEAD_FIELDS}
+    if values:
+        t = LeadRef.__table__
+        await session.execute(sa.update(t).where(t.c.lead_id == lead_id).values(**values))
+
+
+async def forget_lead(session: AsyncSession, lead_id: uuid.UUID) -> None:
+    """Drop the copy of a deleted lead and its contacts (they were found for that job posting)."""
+    await session.execute(sa.delete(Contact.__table__).where(Contact.__table__.c.lead_id == lead_id))
+    await session.execute(sa.delete(LeadRef.__table__).where(LeadRef.__table__.c.lead_id == lead_id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import AliasChoices, Field
 from ra_runtime.config import ServiceConfig
 
@@ -31,7 +29,6 @@ class GatewayConfig(ServiceConfig):
     query_timeout_seconds: float = Field(
         5.0, gt=0, le=120, validation_alias=_env("GATEWAY_QUERY_TIMEOUT_SECONDS", "query_timeout_seconds")
     )
-    exports_dir: Path = Field(Path("data/exports"), validation_alias=_env("RA_EXPORTS_DIR", "exports_dir"))
     #: Login throttling: failures counted over a sliding window, per account and per client address.
     login_window_minutes: int = Field(
         15, ge=1, validation_alias=_env("GATEWAY_LOGIN_WINDOW_MINUTES", "login_window_minutes")

@@ -23,7 +23,7 @@ from ra_runtime.queries import QueryError, ServiceUnavailable, ask
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ra_gateway.auth import CurrentUser
-from ra_gateway.errors import NotFound
+from ra_gateway.errors import Conflict, NotFound
 from ra_gateway.models import AuditEntry
 
 RUN_REQUESTED = "pipeline.run.requested"
@@ -34,10 +34,14 @@ class PipelineOwner:
     service: str
     list_subject: str
     get_subject: str
+    #: The owner's cancel query, when its runs can be cancelled.
+    cancel_subject: str | None = None
 
 
 OWNERS: dict[str, PipelineOwner] = {
-    "lead_sourcing": PipelineOwner("sourcing", "q.sourcing.runs.list", "q.sourcing.runs.get"),
+    "lead_sourcing": PipelineOwner(
+        "sourcing", "q.sourcing.runs.list", "q.sourcing.runs.get", cancel_subject="q.sourcing.runs.cancel"
+    ),
     "contact_enrichment": PipelineOwner("enrichment", "q.enrichment.runs.list", "q.enrichment.runs.get"),
 }
 
@@ -197,3 +201,15 @@ class PipelineRuns:
             if isinstance(answer, BaseException) and not isinstance(answer, QueryError):
                 raise answer
         raise NotFound(f"pipeline run {run_id} not found")
+
+    async def cancel(self, run_id: uuid.UUID, user: CurrentUser) -> dict[str, Any]:
+        """Ask the run's owner to stop it: a queued run never starts, a running one stops at its next
+        checkpoint and keeps nothing but its record (``cancelling`` until then)."""
+        run = await self.get(run_id)
+        owner = OWNERS.get(str(run.get("pipeline")))
+        if owner is None or owner.cancel_subject is None:
+            raise Conflict(f"{run.get('pipeline')} runs cannot be cancelled")
+        answer: dict[str, Any] = await ask(
+            self.nc, owner.cancel_subject, {"run_id": str(run_id), "actor": user.email}, timeout=self.query_timeout
+        )
+        return {"pipeline": run.get("pipeline"), **answer}

@@ -15,16 +15,16 @@ def fixed_clock() -> datetime:
 
 async def test_fetch_is_repeatable_so_a_second_run_adds_nothing() -> None:
     criteria = SourcingCriteria()
-    first = await DemoJobSource(seed=7, count=300, clock=fixed_clock).fetch(criteria)
-    second = await DemoJobSource(seed=7, count=300, clock=fixed_clock).fetch(criteria)
+    first = (await DemoJobSource(seed=7, count=300, clock=fixed_clock).fetch(criteria)).postings
+    second = (await DemoJobSource(seed=7, count=300, clock=fixed_clock).fetch(criteria)).postings
     assert [p.model_dump() for p in first] == [p.model_dump() for p in second]
 
-    other_seed = await DemoJobSource(seed=8, count=300, clock=fixed_clock).fetch(criteria)
+    other_seed = (await DemoJobSource(seed=8, count=300, clock=fixed_clock).fetch(criteria)).postings
     assert {p.job_link for p in first} != {p.job_link for p in other_seed}
 
 
 async def test_postings_are_labelled_demo_data_and_plausible() -> None:
-    postings = await DemoJobSource(count=500).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=500).fetch(SourcingCriteria())).postings
     assert len(postings) == 500
     assert len({p.external_id for p in postings}) == 500
     assert all(p.source == "demo" for p in postings)
@@ -40,7 +40,7 @@ async def test_postings_are_labelled_demo_data_and_plausible() -> None:
 
 
 async def test_share_of_salaries_and_links_is_realistic() -> None:
-    postings = await DemoJobSource(count=2000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=2000).fetch(SourcingCriteria())).postings
     with_salary = sum(p.salary_min is not None for p in postings) / len(postings)
     with_link = sum(p.job_link is not None for p in postings) / len(postings)
     assert 0.6 < with_salary < 0.85
@@ -49,20 +49,20 @@ async def test_share_of_salaries_and_links_is_realistic() -> None:
 
 async def test_every_posting_is_within_the_last_30_days() -> None:
     now = datetime.now(UTC)
-    postings = await DemoJobSource(count=2000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=2000).fetch(SourcingCriteria())).postings
     assert all(p.posted_at is not None and p.posted_at.tzinfo is not None for p in postings)
     assert all(now - timedelta(days=30) <= p.posted_at <= now for p in postings if p.posted_at)
 
 
 async def test_about_30_percent_are_duplicates_of_the_same_batch() -> None:
-    postings = await DemoJobSource(count=2000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=2000).fetch(SourcingCriteria())).postings
     result = dedup_batch(postings)
     assert 0.25 < len(result.skipped) / len(postings) < 0.35
     assert any(len(p.sources) > 1 for p in result.kept)
 
 
 async def test_duplicates_need_normalisation_to_be_found() -> None:
-    postings = await DemoJobSource(count=1000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=1000).fetch(SourcingCriteria())).postings
     spellings: dict[str, set[str]] = {}
     for p in postings:
         spellings.setdefault(normalize_company_name(p.company_name), set()).add(p.company_name)
@@ -71,7 +71,7 @@ async def test_duplicates_need_normalisation_to_be_found() -> None:
 
 
 async def test_some_duplicates_are_better_than_what_they_repeat() -> None:
-    postings = await DemoJobSource(count=2000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=2000).fetch(SourcingCriteria())).postings
     first_seen: dict[str, str] = {}
     for p in postings:
         first_seen.setdefault(dedup_key(p), p.external_id)
@@ -80,7 +80,7 @@ async def test_some_duplicates_are_better_than_what_they_repeat() -> None:
 
 
 async def test_filters_are_exercised() -> None:
-    postings = await DemoJobSource(count=2000).fetch(SourcingCriteria())
+    postings = (await DemoJobSource(count=2000).fetch(SourcingCriteria())).postings
     reasons = Counter(reason for _, reason in screen_postings(postings, SourcingCriteria()).skipped)
     for reason in ("excluded_it", "excluded_staffing", "title_not_targeted", "missing_company"):
         assert reasons[reason] > 0, reason
@@ -89,7 +89,7 @@ async def test_filters_are_exercised() -> None:
 
 async def test_max_results_overrides_count_and_settings_shape_the_batch() -> None:
     criteria = SourcingCriteria(target_job_titles=["Plant Manager"], target_states=["OH"], max_results=50)
-    postings = await DemoJobSource(count=10).fetch(criteria)
+    postings = (await DemoJobSource(count=10).fetch(criteria)).postings
     assert len(postings) == 50
     assert {p.state for p in postings} == {"OH"}
     kept = screen_postings(postings, criteria).kept

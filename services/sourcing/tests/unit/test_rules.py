@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -7,6 +8,7 @@ from ra_sourcing.rules import (
     dedup_batch,
     dedup_key,
     is_excluded,
+    is_staffing_agency,
     matches_target,
     normalize_company_name,
     normalize_job_title,
@@ -14,6 +16,7 @@ from ra_sourcing.rules import (
     screen_postings,
 )
 from ra_sourcing.sources.base import JobPosting, SourcingCriteria
+from ra_sourcing.sources.demo import DemoJobSource
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -193,3 +196,93 @@ def test_posting_state_accepts_names_and_rejects_nonsense() -> None:
     assert posting(state="").state is None
     with pytest.raises(ValueError, match="state"):
         posting(state="Atlantis")
+
+
+# --- the batch functions agree with the definitions ---------------------------------------------
+
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_SUFFIXES = re.compile(
+    r"(?:[\s,]+(?:inc|corp|ltd|co|l\.?l\.?c|l\.?l\.?p|l\.?p|p\.?l\.?l\.?c|p\.?c)\.?)+[\s,;.]*$", re.IGNORECASE
+)
+
+
+def reference_company_name(name: str) -> str:
+    """SOP §2.2 step 3 written the slow, obvious way."""
+    text = _SUFFIXES.sub("", _THE.sub("", name.strip()))
+    text = re.sub(r"[\W_]+", " ", text.translate(str.maketrans("", "", "'’.")).lower())
+    return " ".join(text.split())
+
+
+def test_company_name_normalisation_treats_every_ascii_character_like_the_definition() -> None:
+    names = [f"The Acme{chr(code)}Foods{chr(code)} Co., Inc." for code in range(128)]
+    names += [f"{chr(code)}Ácme Fóods’ LLC" for code in range(32, 128)]
+    for name in names:
+        assert normalize_company_name(name) == reference_company_name(name), repr(name)
+
+
+def demo_batch() -> list[JobPosting]:
+    batch = DemoJobSource(count=3000, clock=lambda: NOW).generate(SourcingCriteria())
+    tricky = [
+        "Acme Staffing Co., Inc.",
+        "The Staffing Co",
+        "Staffing, L.L.C.",
+        "Help Desk LLC",
+        "IT Support, Inc.",
+        "THE SOFTWARE LTD.",
+        "Acme C++ Works PC",
+        "Aerotek Inc",
+        "Voltaic Foods",
+        "Summit l.lc",
+        "Café Staffing Ltd",
+        " ",
+    ]
+    batch += [posting(external_id=f"tricky-{n}", company_name=name) for n, name in enumerate(tricky)]
+    return batch
+
+
+def reference_screen_reason(p: JobPosting, criteria: SourcingCriteria) -> str | None:
+    if not normalize_company_name(p.company_name):
+        return "missing_company"
+    exclusion = is_excluded(
+        p.job_title, p.company_name, criteria.exclude_it_keywords, criteria.exclude_staffing_keywords
+    )
+    if exclusion is not None:
+        return "excluded_it" if exclusion.startswith("it_keyword:") else "excluded_staffing"
+    if is_staffing_agency(p.company_name, criteria.staffing_agency_names):
+        return "excluded_staffing"
+    if criteria.target_job_titles and not matches_target(p.job_title, criteria.target_job_titles):
+        return "title_not_targeted"
+    if criteria.target_states and p.state and p.state.upper() not in criteria.target_states:
+        return "state_not_targeted"
+    return None
+
+
+@pytest.mark.parametrize(
+    "staffing_keywords",
+    [
+        ["staffing", "workforce solutions"],
+        # Keywords that could match in "The" or a legal suffix make the batch memo match whole names.
+        ["staffing co", "the staffing", "l.l.c", "lc"],
+        ["c++"],
+    ],
+)
+def test_screening_a_batch_agrees_with_the_single_posting_rules(staffing_keywords: list[str]) -> None:
+    criteria = SourcingCriteria(
+        exclude_it_keywords=["software", "help desk", "IT support"], exclude_staffing_keywords=staffing_keywords
+    )
+    batch = demo_batch()
+
+    result = screen_postings(batch, criteria)
+
+    expected = {p.external_id: reference_screen_reason(p, criteria) for p in batch}
+    assert {p.external_id: reason for p, reason in result.skipped} == {k: v for k, v in expected.items() if v}
+    assert [p.external_id for p in result.kept] == [k for k, v in expected.items() if v is None]
+
+
+def test_batch_dedup_groups_by_dedup_key() -> None:
+    batch = demo_batch()
+    result = dedup_batch(batch)
+    keys = [dedup_key(p) for p in batch]
+    assert len(result.kept) == len(set(keys))
+    assert sorted(dedup_key(p) for p in result.kept) == sorted(set(keys))
+    assert len(result.kept) + len(result.skipped) == len(batch)

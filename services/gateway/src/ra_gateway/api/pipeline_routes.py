@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, status
+from fastapi.responses import FileResponse
 from ra_contracts.settings import SETTINGS, validate
+from ra_runtime.objects import EXPORTS, fetched_file
+from starlette.background import BackgroundTask
 
-from ra_gateway.api.deps import Runs
+from ra_gateway.api.deps import Context, Runs
 from ra_gateway.api.schemas import (
     ContactEnrichmentRunRequest,
     LeadSourcingRunRequest,
@@ -18,10 +24,12 @@ from ra_gateway.api.schemas import (
     RunAccepted,
 )
 from ra_gateway.auth import AnyUser, OperatorUser
-from ra_gateway.errors import InvalidValue
+from ra_gateway.errors import InvalidValue, NotFound
 from ra_gateway.pipeline_runs import contact_enrichment_command, lead_sourcing_command
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _VIEWERS_CANNOT_RUN: dict[int | str, dict[str, Any]] = {403: {"description": "Viewers cannot start runs"}}
 
@@ -72,3 +80,41 @@ async def list_runs(
 async def get_run(run_id: uuid.UUID, _: AnyUser, runs: Runs) -> PipelineRun:
     run: dict[str, Any] = await runs.get(run_id)
     return PipelineRun.model_validate(run)
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    responses={409: {"description": "Already finished, or not cancellable"}, **_VIEWERS_CANNOT_RUN},
+)
+async def cancel_run(run_id: uuid.UUID, user: OperatorUser, runs: Runs) -> PipelineRun:
+    """Cancel a queued or running run. A running run answers ``cancelling`` and stops at its next
+    checkpoint (within about a second); its leads are not kept."""
+    return PipelineRun.model_validate(await runs.cancel(run_id, user))
+
+
+@router.get(
+    "/runs/{run_id}/export",
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The run's leads as an XLSX workbook (up to 5,000 rows)"},
+        404: {"description": "Unknown run, or a run without an export"},
+    },
+)
+async def download_export(run_id: uuid.UUID, _: AnyUser, runs: Runs, ctx: Context) -> FileResponse:
+    """The XLSX export of a lead-sourcing run's new leads (SOP §2.1 step 3e)."""
+    run = await runs.get(run_id)
+    name = run.get("export_file")
+    if not name:
+        raise NotFound("this run has no export (it found no new leads, or has not finished)")
+    try:
+        async with fetched_file(ctx.js, EXPORTS, name) as path:
+            # Moved out of the temporary directory so it outlives this block; deleted after sending.
+            kept = Path(tempfile.mkstemp(prefix="ra-export-", suffix=".xlsx")[1])
+            shutil.move(path, kept)
+    except FileNotFoundError as exc:
+        raise NotFound("the export has expired (exports are kept for 30 days)") from exc
+    return FileResponse(
+        kept,
+        media_type=XLSX,
+        filename=f"leads-{run_id}.xlsx",
+        background=BackgroundTask(kept.unlink, missing_ok=True),
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 from ra_contracts.defaults import (
     EXCLUDE_IT_KEYWORDS,
     EXCLUDE_STAFFING_KEYWORDS,
+    STAFFING_AGENCY_NAMES,
     TARGET_INDUSTRIES,
     TARGET_JOB_TITLES,
     US_STATE_NAMES,
@@ -77,6 +80,7 @@ class SourcingCriteria(BaseModel):
     exclude_it_keywords: list[str] = Field(default_factory=lambda: list(EXCLUDE_IT_KEYWORDS))
     exclude_staffing_keywords: list[str] = Field(default_factory=lambda: list(EXCLUDE_STAFFING_KEYWORDS))
     industries: list[str] = Field(default_factory=lambda: list(TARGET_INDUSTRIES))
+    staffing_agency_names: list[str] = Field(default_factory=lambda: list(STAFFING_AGENCY_NAMES))
     posted_within_days: int = Field(default=30, ge=1)
     max_results: int | None = Field(default=None, ge=1)
 
@@ -86,10 +90,50 @@ class SourcingCriteria(BaseModel):
         return [state.strip().upper() for state in value if state.strip()]
 
 
+SourceErrorKind = Literal["config", "auth", "quota", "rate_limited", "timeout", "unavailable", "bad_response"]
+
+
+class SourceError(Exception):
+    """The source as a whole could not be used (no key, key refused, quota spent, board down …).
+
+    ``kind`` says which, so the run can report "quota exhausted" differently from "key refused".
+    """
+
+    def __init__(self, kind: SourceErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind: SourceErrorKind = kind
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+@dataclass
+class FetchResult:
+    """What one source returned: postings, plus the requests that failed without failing the source.
+
+    A source that got some pages and lost others (a 429 after every retry on query 7 of 9) returns the
+    postings it has and one message per lost request in ``errors``; the run counts each as an error.
+    """
+
+    postings: list[JobPosting] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: HTTP requests (or scrapes) made, for the run's per-source report.
+    requests: int = 0
+
+
 @runtime_checkable
 class JobSource(Protocol):
-    """A job board adapter. ``fetch`` returns raw postings; screening and dedup happen afterwards."""
+    """A job board adapter. ``fetch`` returns raw postings; screening and dedup happen afterwards.
+
+    ``fetch`` raises :class:`SourceError` when the source cannot be used at all; anything it could fetch
+    is returned even when some requests failed (see :class:`FetchResult`).
+    """
 
     name: str
 
-    async def fetch(self, criteria: SourcingCriteria) -> list[JobPosting]: ...
+    async def fetch(self, criteria: SourcingCriteria) -> FetchResult: ...
+
+
+#: Builds a source from the live settings (``ServiceContext.settings.get``).
+SourceFactory = Callable[[Callable[[str], Any]], JobSource]

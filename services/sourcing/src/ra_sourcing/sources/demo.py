@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from ra_contracts.defaults import TARGET_INDUSTRIES, TARGET_JOB_TITLES, US_STATES
 
-from ra_sourcing.sources.base import JobPosting, SourcingCriteria
+from ra_sourcing.sources.base import FetchResult, JobPosting, SourcingCriteria
 
 DEMO_LINK_HOST = "https://jobs.demo.example"
 
@@ -271,8 +271,8 @@ class DemoJobSource:
         self.count = count
         self._clock = clock
 
-    async def fetch(self, criteria: SourcingCriteria) -> list[JobPosting]:
-        return self.generate(criteria)
+    async def fetch(self, criteria: SourcingCriteria) -> FetchResult:
+        return FetchResult(postings=self.generate(criteria), requests=1)
 
     def generate(self, criteria: SourcingCriteria) -> list[JobPosting]:
         """The batch ``fetch`` returns, without the coroutine (handy for benchmarks)."""
