@@ -7,8 +7,9 @@
 ``query``: fills ``sourcing.leads`` with N synthetic leads (straight SQL, once: with ``--data-dir`` the
 filled database is kept and reused), starts ``ra_sourcing`` and ``ra_gateway`` as processes, and measures
 ``GET /api/v1/leads`` — first page, a deep page (a cursor half-way through), a search term, sorts — each
-with C concurrent HTTP clients (asyncio + httpx in this process) sending R requests after a warm-up. The
-latency is the client's: HTTP → gateway → NATS request/reply → sourcing → Postgres and back.
+with C concurrent keep-alive HTTP connections (a minimal asyncio client in this process) sending R requests
+in all after a warm-up of 10 per connection. The latency is the client's: HTTP → gateway → NATS
+request/reply → sourcing → Postgres and back.
 
 ``import``: writes an N-row CSV, posts it to ``POST /api/v1/leads/import`` and times it end to end (upload,
 object store, validation pass, insert pass with dedup and ``lead.created`` events), sampling the RSS of the
@@ -22,6 +23,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +31,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
@@ -123,12 +126,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+PROFILE = False
+
+
+def _start(sp: ServiceProcess, workdir: Path) -> ServiceProcess:
+    if not PROFILE:
+        return sp.start()
+    # Under cProfile; the stats are written when the service exits on SIGTERM.
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(workdir / f"{sp.module}.prof"), "-m", sp.module]
+    with open(sp.log_path, "ab") as log:
+        sp.proc = subprocess.Popen(cmd, env=sp.env, stdout=log, stderr=log)
+    return sp
+
+
+def print_profiles(workdir: Path) -> None:
+    import pstats
+
+    for path in sorted(workdir.glob("*.prof")):
+        print(f"--- {path.stem}: top 25 by own time ---")
+        pstats.Stats(str(path)).strip_dirs().sort_stats("tottime").print_stats(25)
+
+
 async def start_services(db_url: str, nats_url: str, workdir: Path) -> tuple[list[ServiceProcess], str]:
-    env = {"NATS_URL": nats_url, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", **ADMIN}
+    env = {"NATS_URL": nats_url, "DATABASE_URL": db_url, "LOG_LEVEL": "INFO", **ADMIN}
     env["RA_EXPORTS_DIR"] = str(workdir / "exports")
-    gw = ServiceProcess("ra_gateway", env, workdir / "gateway.log").start()
+    gw = _start(ServiceProcess("ra_gateway", env, workdir / "gateway.log"), workdir)
     await gw.wait_ready(60)
-    src = ServiceProcess("ra_sourcing", env, workdir / "sourcing.log").start()
+    src = _start(ServiceProcess("ra_sourcing", env, workdir / "sourcing.log"), workdir)
     await src.wait_ready(60)
     return [gw, src], f"http://127.0.0.1:{gw.port}/api/v1"
 
@@ -178,29 +202,68 @@ async def deep_cursor(db_url: str, depth: int) -> str:
     return Cursor("created_at", "desc", row["created_at"], row["lead_id"], True).encode()
 
 
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client for GET requests (the load generator shares the 2 cores with the
+    servers it measures, so it should cost as little CPU as possible: about a tenth of httpx's)."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n{self.extra}\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in fields:
+            body = await self.reader.readexactly(int(fields["content-length"]))
+        else:  # chunked
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            body = b"".join(p[:-2] for p in parts)
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def measure(
     base: str, headers: dict[str, str], params: dict[str, Any], clients: int, requests: int
 ) -> dict[str, float]:
+    url = httpx.URL(base)
+    target = f"{url.path}/leads?{urlencode(params)}"
+    conns = [RawHttp(url.host, url.port or 80, headers) for _ in range(clients)]
     latencies: list[float] = []
     errors = 0
-    counter = iter(range(requests))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as c:
-        for _ in range(min(20, requests)):  # warm-up: connections, caches, plans
-            await c.get("/leads", params=params)
 
-        async def worker() -> None:
-            nonlocal errors
-            for _ in counter:
-                t0 = time.perf_counter()
-                r = await c.get("/leads", params=params)
+    async def worker(conn: RawHttp, n: int, record: bool) -> None:
+        nonlocal errors
+        for _ in range(n):
+            t0 = time.perf_counter()
+            status, _ = await conn.get(target)
+            if record:
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200:
-                    errors += 1
+                errors += status != 200
 
+    try:
+        # Warm-up at full concurrency: every connection, pool slot and prepared plan exists before timing.
+        await asyncio.gather(*(worker(c, 10, False) for c in conns))
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        share = [requests // clients + (1 if i < requests % clients else 0) for i in range(clients)]
+        await asyncio.gather(*(worker(c, n, True) for c, n in zip(conns, share, strict=True)))
         elapsed = time.perf_counter() - started
+    finally:
+        for c in conns:
+            await c.close()
     return {
         "rps": len(latencies) / elapsed,
         "p50": percentile(latencies, 0.50),
@@ -216,36 +279,51 @@ async def query_bench(args: argparse.Namespace, servers: Servers, workdir: Path)
     try:
         headers = await login(base)
         cursor = await deep_cursor(db_url, args.leads // 2)
-        scenarios = {
+        # The issue's four cases (first page, a deep page, a search term, a sort), then harder extras.
+        required = {
             "first page (50, newest first)": {"page_size": 50},
             f"deep page (cursor at row {args.leads // 2:,})": {"page_size": 50, "cursor": cursor},
-            "page 100 by number (OFFSET 4,950)": {"page_size": 50, "page": 100},
-            "search 'ironwood' (company)": {"page_size": 50, "search": "ironwood"},
             "search 'rehouse' (inside a title word)": {"page_size": 50, "search": "rehouse"},
-            "search 'fort wayne' + state filter": {"page_size": 50, "search": "fort wayne", "state": "IN"},
             "sort company_name asc": {"page_size": 50, "sort": "company_name", "order": "asc"},
+        }
+        extra = {
+            "page 100 by number (OFFSET 4,950)": {"page_size": 50, "page": 100},
+            "search 'ironwood' (2% of leads, a company word)": {"page_size": 50, "search": "ironwood"},
             "sort salary_max desc + status filter": {"page_size": 50, "sort": "salary_max", "status": "VALIDATED"},
+            "search 'fort wayne' + state filter (correlated)": {"page_size": 50, "search": "fort wayne", "state": "IN"},
         }
         print(
-            f"\nGET /api/v1/leads over {args.leads:,} leads, {args.clients} concurrent clients, {args.requests} requests each"
+            f"\nGET /api/v1/leads over {args.leads:,} leads, {args.clients} concurrent clients, "
+            f"{args.requests} requests per scenario"
         )
-        print(
-            f"{'scenario':48} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  target p99 < {TARGET_P99_MS:.0f} ms"
-        )
+        header = f"{'scenario':52} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
         worst = 0.0
-        for label, params in scenarios.items():
-            m = await measure(base, headers, params, args.clients, args.requests)
-            worst = max(worst, m["p99"])
-            ok = "ok" if m["p99"] < TARGET_P99_MS and not m["errors"] else "MISSED"
-            errors = f"  {int(m['errors'])} errors" if m["errors"] else ""
-            print(f"{label:48} {m['rps']:7.0f} {m['p50']:8.1f} {m['p95']:8.1f} {m['p99']:8.1f}  {ok}{errors}")
-        print(
-            f"\nworst p99: {worst:.1f} ms ({'within' if worst < TARGET_P99_MS else 'above'} the {TARGET_P99_MS:.0f} ms target)"
-        )
+        for title, group in (("required (target p99 < 50 ms)", required), ("extra", extra)):
+            print(f"\n{title}\n{header}")
+            for label, params in group.items():
+                if args.only and args.only not in label:
+                    continue
+                m = await measure(base, headers, params, args.clients, args.requests)
+                if group is required:
+                    worst = max(worst, m["p99"])
+                ok = ("ok" if m["p99"] < TARGET_P99_MS and not m["errors"] else "MISSED") if group is required else ""
+                errors = f"  {int(m['errors'])} errors" if m["errors"] else ""
+                print(f"{label:52} {m['rps']:7.0f} {m['p50']:8.1f} {m['p95']:8.1f} {m['p99']:8.1f}  {ok}{errors}")
+        print(f"\nworst p99 of the required cases: {worst:.1f} ms (target < {TARGET_P99_MS:.0f} ms)")
         return 0
     finally:
         for p in procs:
             p.terminate()
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by every postgres process on this machine (the embedded server's)."""
+    total = 0.0
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] and p.info["name"].startswith("postgres"):
+            with contextlib.suppress(psutil.Error):
+                total += sum(p.cpu_times()[:2])
+    return total
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -280,11 +358,15 @@ async def import_bench(args: argparse.Namespace, servers: Servers, workdir: Path
                 await asyncio.sleep(0.1)
 
         sampler = asyncio.create_task(sample())
+        cpu_before = {m: sum(p.cpu_times()[:2]) for m, p in watched.items()}
+        pg_before = postgres_cpu()
         started = time.perf_counter()
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=600) as c:
             with path.open("rb") as f:
                 r = await c.post("/leads/import", files={"file": ("leads.csv", f, "text/csv")})
         elapsed = time.perf_counter() - started
+        cpu_used = {m: sum(p.cpu_times()[:2]) - cpu_before[m] for m, p in watched.items()}
+        pg_used = postgres_cpu() - pg_before
         done.set()
         await sampler
         body = r.json()
@@ -299,7 +381,11 @@ async def import_bench(args: argparse.Namespace, servers: Servers, workdir: Path
         )
         print(f"  inserted {body['inserted']:,}, skipped {body['skipped']}")
         for m in watched:
-            print(f"  {m:12} RSS idle {idle[m]:6.1f} MiB, peak {peak[m]:6.1f} MiB (+{peak[m] - idle[m]:.1f})")
+            print(
+                f"  {m:12} RSS idle {idle[m]:6.1f} MiB, peak {peak[m]:6.1f} MiB (+{peak[m] - idle[m]:.1f}), "
+                f"CPU {cpu_used[m]:.1f} s"
+            )
+        print(f"  {'postgres':12} CPU {pg_used:.1f} s (all backends)")
         return 0
     finally:
         for p in procs:
@@ -321,12 +407,19 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--rows", type=int, default=100_000)
     for p in (q, i):
         p.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+        p.add_argument("--profile", action="store_true", help="run the services under cProfile and print it")
+        p.add_argument("--only", help="query: run only the scenarios whose label contains this text")
     args = parser.parse_args(argv)
+    global PROFILE
+    PROFILE = args.profile
     workdir = Path(tempfile.mkdtemp(prefix="ra-bench-"))
     servers = start_servers(workdir, getattr(args, "data_dir", None))
     try:
         run = query_bench if args.bench == "query" else import_bench
-        return asyncio.run(run(args, servers, workdir))
+        code = asyncio.run(run(args, servers, workdir))
+        if args.profile:
+            print_profiles(workdir)
+        return code
     finally:
         for stop in servers.stop:
             with contextlib.suppress(Exception):

@@ -55,10 +55,12 @@ class Envelope(BaseModel):
         correlation_id: str | None = None,
         event_id: uuid.UUID | None = None,
     ) -> Self:
-        return cls(
+        # The payload was validated when it was built: no second validation of the envelope's fields.
+        return cls.model_construct(  # type: ignore[return-value]  # model_construct returns an instance of cls
             event_id=event_id or uuid.uuid4(),
             type=payload.TYPE,
             version=payload.VERSION,
+            occurred_at=datetime.now(UTC),
             producer=producer,
             subject=subject,
             correlation_id=correlation_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -60,17 +61,21 @@ class Outbox:
     async def add_envelopes(self, db: AsyncSession | AsyncConnection, envelopes: Sequence[Envelope]) -> None:
         if not envelopes:
             return
-        headers = inject_headers()
-        rows = [
+        # One trace context for the batch: the events were caused by the same operation.
+        headers = json.dumps(inject_headers())
+        await db.execute(
+            sa.text(
+                f"INSERT INTO {self.table.fullname} (event_id, subject, data, headers) "
+                "SELECT e, s, d, CAST(:headers AS jsonb) "
+                "FROM unnest(CAST(:ids AS uuid[]), CAST(:subjects AS text[]), CAST(:data AS bytea[])) AS u(e, s, d)"
+            ),
             {
-                "event_id": e.event_id,
-                "subject": e.subject,
-                "data": e.model_dump_json().encode(),
+                "ids": [e.event_id for e in envelopes],
+                "subjects": [e.subject for e in envelopes],
+                "data": [e.model_dump_json().encode() for e in envelopes],
                 "headers": headers,
-            }
-            for e in envelopes
-        ]
-        await db.execute(sa.insert(self.table), rows)
+            },
+        )
         await db.execute(sa.select(sa.func.pg_notify(self.channel, "")))
 
 

@@ -1,6 +1,7 @@
 """Request/reply queries over core NATS: the gateway asks, any replica of the owning service answers.
 
-Wire format: the request is a JSON object of parameters; the reply is ``{"ok": true, "data": …}`` or
+Wire format: the request is a JSON object of parameters; the reply is ``{"ok":true,"data":…}`` (written with
+exactly that prefix, so a reader can take the data's bytes without parsing them) or
 ``{"ok": false, "status": <http status>, "detail": …}``.
 """
 
@@ -17,7 +18,8 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ra_runtime.telemetry import QUERIES, extract_context, inject_headers, tracer
@@ -25,6 +27,9 @@ from ra_runtime.telemetry import QUERIES, extract_context, inject_headers, trace
 log = logging.getLogger(__name__)
 
 QueryHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[Any]]
+
+
+OK_PREFIX = b'{"ok":true,"data":'
 
 
 class QueryError(Exception):
@@ -49,16 +54,6 @@ class ServiceUnavailable(Exception):
         self.service = service
 
 
-def _jsonable(data: Any) -> Any:
-    if isinstance(data, BaseModel):
-        return data.model_dump(mode="json")
-    if isinstance(data, list):
-        return [_jsonable(d) for d in data]
-    if isinstance(data, dict):
-        return {k: _jsonable(v) for k, v in data.items()}
-    return data
-
-
 class QueryResponder:
     def __init__(
         self, nc: NATS, service: str, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, QueryHandler]
@@ -81,33 +76,43 @@ class QueryResponder:
     async def _on_request(self, msg: Msg) -> None:
         handler = self.handlers[msg.subject]
         with tracer().start_as_current_span(f"query {msg.subject}", context=extract_context(msg.headers)):
-            try:
-                params = json.loads(msg.data or b"{}")
-                if not isinstance(params, dict):
-                    raise QueryError(400, "query parameters must be a JSON object")
-                async with self.sessions() as session:
-                    data = await handler(session, params)
-                reply: dict[str, Any] = {"ok": True, "data": _jsonable(data)}
-                QUERIES.labels(msg.subject, "ok").inc()
-            except QueryError as exc:
-                reply = {"ok": False, "status": exc.status, "detail": exc.detail}
-                QUERIES.labels(msg.subject, str(exc.status)).inc()
-            except ValidationError as exc:
-                reply = {"ok": False, "status": 422, "detail": json.loads(exc.json(include_url=False))}
-                QUERIES.labels(msg.subject, "422").inc()
-            except json.JSONDecodeError:
-                reply = {"ok": False, "status": 400, "detail": "query parameters are not valid JSON"}
-                QUERIES.labels(msg.subject, "400").inc()
-            except Exception as exc:
-                log.exception("query %s failed", msg.subject)
-                reply = {"ok": False, "status": 500, "detail": f"{self.service} failed to answer: {type(exc).__name__}"}
-                QUERIES.labels(msg.subject, "500").inc()
+            outcome, body = await self._answer(handler, msg)
+            QUERIES.labels(msg.subject, outcome).inc()
         if msg.reply:
-            await msg.respond(json.dumps(reply, default=str).encode())
+            await msg.respond(body)
+
+    async def _answer(self, handler: QueryHandler, msg: Msg) -> tuple[str, bytes]:
+        """(outcome label, reply bytes); the data is serialised once, by pydantic-core (UUIDs, datetimes,
+        decimals and models included)."""
+        status: int
+        detail: Any
+        try:
+            params = json.loads(msg.data or b"{}")
+            if not isinstance(params, dict):
+                raise QueryError(400, "query parameters must be a JSON object")
+            async with self.sessions() as session:
+                data = await handler(session, params)
+            return "ok", OK_PREFIX + to_json(data) + b"}"
+        except QueryError as exc:
+            status, detail = exc.status, exc.detail
+        except ValidationError as exc:
+            status, detail = 422, json.loads(exc.json(include_url=False))
+        except json.JSONDecodeError:
+            status, detail = 400, "query parameters are not valid JSON"
+        except Exception as exc:
+            log.exception("query %s failed", msg.subject)
+            status, detail = 500, f"{self.service} failed to answer: {type(exc).__name__}"
+        return str(status), to_json({"ok": False, "status": status, "detail": detail})
 
 
 async def ask(nc: NATS, subject: str, params: Mapping[str, Any] | None = None, timeout: float = 5.0) -> Any:
     """Send a query and return its data; raises :class:`QueryError` or :class:`ServiceUnavailable`."""
+    return json.loads(await ask_raw(nc, subject, params, timeout))
+
+
+async def ask_raw(nc: NATS, subject: str, params: Mapping[str, Any] | None = None, timeout: float = 5.0) -> bytes:
+    """Like :func:`ask`, but the data comes back as the owner's JSON bytes, unparsed (the gateway passes
+    large answers such as a page of leads straight through to its HTTP client)."""
     service = subject.split(".")[1] if subject.count(".") >= 2 else subject
     try:
         msg = await nc.request(
@@ -117,12 +122,15 @@ async def ask(nc: NATS, subject: str, params: Mapping[str, Any] | None = None, t
         raise ServiceUnavailable(service, "no replica is running") from exc
     except (NatsTimeout, TimeoutError) as exc:
         raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
+    data: bytes = msg.data
+    if data.startswith(OK_PREFIX) and data.endswith(b"}"):
+        return data[len(OK_PREFIX) : -1]
     try:
-        reply = json.loads(msg.data)
+        reply = json.loads(data)
         if not isinstance(reply, dict):
             raise ValueError("reply is not a JSON object")
     except ValueError as exc:
         raise QueryError(502, f"the {service} service sent an unreadable answer") from exc
     if not reply.get("ok"):
         raise QueryError(int(reply.get("status", 500)), reply.get("detail"))
-    return reply["data"]
+    return json.dumps(reply["data"]).encode()

@@ -26,6 +26,9 @@ class GatewayConfig(ServiceConfig):
     refresh_token_ttl_days: int = Field(
         7, ge=1, le=365, validation_alias=_env("GATEWAY_REFRESH_TOKEN_TTL_DAYS", "refresh_token_ttl_days")
     )
+    auth_cache_seconds: float = Field(
+        5.0, ge=0, le=60, validation_alias=_env("GATEWAY_AUTH_CACHE_SECONDS", "auth_cache_seconds")
+    )
     query_timeout_seconds: float = Field(
         5.0, gt=0, le=120, validation_alias=_env("GATEWAY_QUERY_TIMEOUT_SECONDS", "query_timeout_seconds")
     )

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_sourcing import repository as repo
 from ra_sourcing.models import Client, DedupClaim, Lead
-from ra_sourcing.pipeline import lead_row, store_rows
+from ra_sourcing.pipeline import lead_row, new_lead_id, store_rows
 from ra_sourcing.rules import dedup_key, normalize_company_name, normalize_job_title, quality_score
 from ra_sourcing.sources.base import JobPosting
 
@@ -35,8 +35,12 @@ def _float(value: Decimal | float | None) -> float | None:
 
 
 def posting_from(fields: dict[str, Any], origin: str) -> JobPosting:
-    """The lead's fields as a posting, so that hand-made leads go through the very rules runs use."""
-    return JobPosting(
+    """The lead's fields as a posting, so that hand-made leads go through the very rules runs use.
+
+    ``fields`` come from a validated :class:`LeadInput` (state already a code, link checked), so the
+    posting is built without validating them a second time.
+    """
+    return JobPosting.model_construct(
         source=origin,
         external_id=str(uuid.uuid4()),
         company_name=fields["company_name"],
@@ -57,11 +61,12 @@ def posting_from(fields: dict[str, Any], origin: str) -> JobPosting:
         contact_email=fields.get("contact_email"),
         contact_phone=fields.get("contact_phone"),
         contact_title=fields.get("contact_title"),
+        sources=[origin],
     )
 
 
 def input_row(data: LeadInput, origin: str) -> dict[str, Any]:
-    return lead_row(posting_from(data.model_dump(), origin), uuid.uuid4(), None, origin)
+    return lead_row(posting_from(data.model_dump(), origin), new_lead_id(), None, origin)
 
 
 async def _holder_of(session: AsyncSession, key: str) -> uuid.UUID | None:

@@ -245,7 +245,7 @@ async def build(ctx: ServiceContext) -> Wiring:
         )
         if not page.leads:
             return None
-        rows = [{c: getattr(lead, c, None) for c, _ in LEAD_EXPORT_COLUMNS} for lead in page.leads]
+        rows = [{c: lead.get(c) for c, _ in LEAD_EXPORT_COLUMNS} for lead in page.leads]
         name = export_name(run_id)
         path = exports_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -330,7 +330,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             session, q.where(), page=q.page, page_size=q.page_size, sort=sort, order=q.order, cursor=cursor
         )
         return {
-            "items": [lead_view(x) for x in page.leads],
+            "items": page.leads,
             "total": page.total,
             "total_exact": page.total_exact,
             "page": None if cursor else q.page,
@@ -347,7 +347,7 @@ async def build(ctx: ServiceContext) -> Wiring:
         page = await repo.list_leads(
             session, q.where(), page_size=EXPORT_SLICE, sort=sort, order=q.order, cursor=cursor, count=False
         )
-        rows = [{c: getattr(lead, c, None) for c, _ in LEAD_EXPORT_COLUMNS} for lead in page.leads]
+        rows = [{c: lead.get(c) for c, _ in LEAD_EXPORT_COLUMNS} for lead in page.leads]
         text = (csv_header(LEAD_EXPORT_COLUMNS) if header else "") + csv_rows(rows, LEAD_EXPORT_COLUMNS)
         return {"csv": text, "rows": len(rows), "next_cursor": page.next_cursor}
 

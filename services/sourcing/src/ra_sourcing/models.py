@@ -20,19 +20,26 @@ class Base(DeclarativeBase):
     __table__: ClassVar[sa.Table]  # type: ignore[misc]
 
 
-#: Every suffix of every word of a lead's company, title and city, as a ``tsvector``. A search term ``t``
-#: occurs in a word iff ``t`` is a prefix of one of the word's suffixes, which a GIN index answers
-#: (``@@ 'acm:*'``): the index that serves ``ILIKE '%term%'`` on any Postgres, no extension needed. Queries
-#: recheck with ILIKE, so the result is exactly the substring match. See docs/performance.md.
-SEARCH_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {SCHEMA}.lead_search_vector(company text, title text, city text)
-RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_to_tsvector(coalesce(array_agg(DISTINCT substr(w, i)), '{{}}'))
-  FROM regexp_split_to_table(
-         lower(coalesce(company, '') || ' ' || coalesce(title, '') || ' ' || coalesce(city, '')),
-         '[^[:alnum:]]+') AS w,
-       generate_series(1, length(w)) AS i
-  WHERE w <> ''
+#: Every suffix of three or more letters of every word of a lead's company, title and city, as a
+#: ``tsvector``. A search word ``t`` (3+ letters) occurs inside a word iff ``t`` is a prefix of one of the
+#: word's suffixes, which a GIN index answers (``@@ 'acm':*``): the index that serves ``ILIKE '%term%'`` on
+#: any Postgres, with no extension. Queries recheck with ILIKE, so the result is exactly the substring
+#: match; search words of one or two letters are left to the recheck. See docs/performance.md.
+SEARCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION sourcing.lead_search_vector(company text, title text, city text)
+RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  w text;
+  lexemes text[] := '{}';
+BEGIN
+  FOREACH w IN ARRAY regexp_split_to_array(
+      lower(coalesce(company, '') || ' ' || coalesce(title, '') || ' ' || coalesce(city, '')), '[^[:alnum:]]+') LOOP
+    FOR i IN 1 .. length(w) - 2 LOOP
+      lexemes := lexemes || substr(w, i);
+    END LOOP;
+  END LOOP;
+  RETURN array_to_tsvector(lexemes);
+END
 $$
 """
 
@@ -48,16 +55,19 @@ def _sort_key(column: str, sentinel: str | None) -> sa.ColumnElement[Any]:
 
 _SORTABLE: dict[str, str | None] = {
     "created_at": None,
-    "updated_at": None,
     "posted_at": "'1900-01-01 00:00:00+00'::timestamp with time zone",
     "company_name": None,
     "job_title": None,
-    "city": "''",
     "state": "''",
     "status": None,
-    "industry": "''",
-    "salary_min": "-1",
     "salary_max": "-1",
+}
+#: Sortable too, without an index of their own (rarely sorted on; a sort scans the matching rows).
+_SORTABLE_UNINDEXED: dict[str, str | None] = {
+    "city": "''",
+    "salary_min": "-1",
+    "updated_at": None,
+    "industry": "''",
     "contact_count": None,
     "quality_score": None,
 }
@@ -84,7 +94,7 @@ class Lead(Base):
     description: Mapped[str | None] = mapped_column(sa.Text)
     posted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     sources: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), default=list)
-    dedup_key: Mapped[str] = mapped_column(sa.Text, index=True)
+    dedup_key: Mapped[str] = mapped_column(sa.Text)
     quality_score: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     status: Mapped[str] = mapped_column(sa.String(24), default="NEW")
     # The first contact's summary, denormalised onto the lead (SOP §3.2) — or pre-filled by the job source.
@@ -116,7 +126,7 @@ class Lead(Base):
     )
 
 
-for _name, _sentinel in _SORTABLE.items():
+for _name, _sentinel in (_SORTABLE | _SORTABLE_UNINDEXED).items():
     _col = Lead.__table__.c[_name]
     SORT_KEYS[_name] = (
         _col if _sentinel is None else sa.func.coalesce(_col, sa.literal_column(_sentinel), type_=_col.type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from ra_runtime.db import insert_unnest
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,20 +28,24 @@ async def claim_dedup_keys(session: AsyncSession, claims: Sequence[tuple[str, uu
     """Atomically claim ``dedup_key → lead_id``; returns the keys this transaction won.
 
     A key already claimed within the dedup window is lost (the lead exists); an older claim is taken over.
-    Two concurrent runs serialise on the claim rows, so they cannot both insert the same lead.
+    Two concurrent runs serialise on the claim rows, so they cannot both insert the same lead. The keys
+    of one call must be distinct.
     """
     if not claims:
         return set()
-    t = DedupClaim.__table__
-    claim = pg_insert(t)
-    stmt = claim.on_conflict_do_update(
-        index_elements=[t.c.dedup_key],
-        set_={"lead_id": claim.excluded.lead_id, "claimed_at": sa.func.now()},
-        where=t.c.claimed_at < sa.func.now() - sa.text(f"interval '{DEDUP_WINDOW.days} days'"),
-    ).returning(t.c.dedup_key)
-    # Rows passed separately: SQLAlchemy compiles the statement once and batches the rows itself.
-    rows = [{"dedup_key": k, "lead_id": lid} for k, lid in claims]
-    return set((await session.execute(stmt, rows)).scalars())
+    result = await session.execute(
+        sa.text(
+            f"""
+            INSERT INTO sourcing.dedup_claims AS c (dedup_key, lead_id, claimed_at)
+            SELECT k, l, now() FROM unnest(CAST(:keys AS text[]), CAST(:ids AS uuid[])) AS u(k, l)
+            ON CONFLICT (dedup_key) DO UPDATE SET lead_id = EXCLUDED.lead_id, claimed_at = now()
+            WHERE c.claimed_at < now() - interval '{DEDUP_WINDOW.days} days'
+            RETURNING dedup_key
+            """
+        ),
+        {"keys": [k for k, _ in claims], "ids": [lead_id for _, lead_id in claims]},
+    )
+    return set(result.scalars())
 
 
 async def release_dedup_keys(session: AsyncSession, keys: Sequence[str], lead_id: uuid.UUID | None = None) -> None:
@@ -56,26 +62,36 @@ async def insert_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     """Insert leads; a lead whose job link already exists is not inserted. Returns the inserted ids."""
     if not rows:
         return []
-    t = Lead.__table__
-    stmt = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.job_link]).returning(t.c.lead_id)
-    return list((await session.execute(stmt, list(rows))).scalars())
+    return await insert_unnest(session, Lead.__table__, rows, on_conflict_do_nothing=["job_link"], returning="lead_id")
 
 
 async def upsert_clients(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Create or update ClientInfo per company (``rows`` hold one entry per normalized company)."""
+    """Create or update ClientInfo per company (``rows`` hold one entry per normalized company, with the
+    number of new leads); counts by recency and the category follow in :func:`refresh_clients`."""
     if not rows:
         return
-    t = Client.__table__
-    stmt = pg_insert(t)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.c.normalized_company],
-        set_={
-            "lead_count": t.c.lead_count + stmt.excluded.lead_count,
-            "last_seen_at": sa.func.now(),
-            "industry": sa.func.coalesce(t.c.industry, stmt.excluded.industry),
+    await session.execute(
+        sa.text(
+            """
+            INSERT INTO sourcing.clients AS c (
+              client_id, normalized_company, company_name, industry, lead_count, status, category,
+              recent_lead_count, origin, first_seen_at, last_seen_at, updated_at)
+            SELECT gen_random_uuid(), n, name, ind, k, 'PROSPECT', 'PROSPECT', 0, 'sourcing', now(), now(), now()
+            FROM unnest(CAST(:companies AS text[]), CAST(:names AS text[]), CAST(:industries AS text[]),
+                        CAST(:counts AS int[])) AS u(n, name, ind, k)
+            ON CONFLICT (normalized_company) DO UPDATE SET
+              lead_count = c.lead_count + EXCLUDED.lead_count,
+              last_seen_at = now(),
+              industry = coalesce(c.industry, EXCLUDED.industry)
+            """
+        ),
+        {
+            "companies": [r["normalized_company"] for r in rows],
+            "names": [r["company_name"] for r in rows],
+            "industries": [r.get("industry") for r in rows],
+            "counts": [r["lead_count"] for r in rows],
         },
     )
-    await session.execute(stmt, list(rows))
 
 
 async def mark_enriched(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> list[tuple[uuid.UUID, str, str]]:
@@ -253,20 +269,30 @@ class LeadFilter:
 
 
 def search_conditions(term: str) -> list[sa.ColumnElement[bool]]:
-    """``company_name``, ``job_title`` or ``city`` contains ``term`` (case-insensitive).
+    """Every word of ``term`` occurs in the company name, the job title or the city (case-insensitive,
+    anywhere inside a word: "rehouse" finds "Warehouse"; "fort wayne" finds leads with both words).
 
-    The index condition (every word of the term is a prefix of a suffix of some word of the lead) finds
-    the candidates; the ILIKE keeps exactly the leads that contain the term.
+    Words of 3+ letters or digits are answered by the index alone, exactly: such a word occurs inside a
+    word of the lead iff it is a prefix of one of that word's suffixes. Shorter words use an ILIKE.
     """
     t = Lead.__table__.c
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    words = list(dict.fromkeys(_WORD.findall(term.lower())))
+    if not words:  # punctuation only: match it literally
+        return [_contains(term)]
+    conditions: list[sa.ColumnElement[bool]] = []
+    indexed = [w for w in words if len(w) >= 3]
+    if indexed:
+        query = " & ".join(f"'{w}':*" for w in indexed)
+        conditions.append(t.search_vector.op("@@")(sa.cast(sa.literal(query), TSQUERY)))
+    conditions.extend(_contains(w) for w in words if len(w) < 3)
+    return conditions
+
+
+def _contains(text: str) -> sa.ColumnElement[bool]:
+    t = Lead.__table__.c
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     like = f"%{escaped}%"
-    exact = sa.or_(t.company_name.ilike(like), t.job_title.ilike(like), t.city.ilike(like))
-    words = _WORD.findall(term.lower())
-    if not words:
-        return [exact]
-    query = " & ".join(f"'{w}':*" for w in words)
-    return [t.search_vector.op("@@")(sa.cast(sa.literal(query), TSQUERY)), exact]
+    return sa.or_(t.company_name.ilike(like), t.job_title.ilike(like), t.city.ilike(like))
 
 
 @dataclass(frozen=True)
@@ -304,37 +330,65 @@ class Cursor:
             raise ValueError("cursor is not valid; start again from the first page") from exc
 
 
+#: The columns of a lead in lists and exports (not the description, the dedup key or the search lexemes).
+LIST_COLUMNS = tuple(c for c in Lead.__table__.columns if c.key not in ("description", "dedup_key", "search_vector"))
+
+
 @dataclass
 class LeadPage:
-    leads: list[Lead]
+    leads: list[dict[str, Any]]
     total: int
     total_exact: bool
     next_cursor: str | None
     prev_cursor: str | None
 
 
+#: Below this many estimated matches a filtered count is exact; above it the estimate is the answer.
+ESTIMATE_TRUSTED_ABOVE = 1_000
+#: A large filter's estimate is reused this long (paging through a big search asks for it on every page;
+#: it is an estimate anyway). Exact counts are never cached.
+ESTIMATE_TTL_SECONDS = 10.0
+_ESTIMATES: dict[str, tuple[float, int]] = {}
+
+
 async def count_matching(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> tuple[int, bool]:
-    """Exact count up to :data:`EXACT_COUNT_CAP`, else the planner's estimate."""
+    """How many leads match: exact when few do, else the planner's estimate (``False`` = estimated).
+
+    Counting a large match exactly means reading every matching row; a list page must not wait for that.
+    The table's statistics answer for the whole table, the planner's row estimate for a filter; when the
+    estimate is small (≤ 1,000) the rows are counted, up to :data:`EXACT_COUNT_CAP`.
+    """
     t = Lead.__table__
-    capped = sa.select(sa.literal(1)).select_from(t).where(*conditions).limit(EXACT_COUNT_CAP + 1).subquery()
-    n = int((await session.execute(sa.select(sa.func.count()).select_from(capped))).scalar_one())
-    if n <= EXACT_COUNT_CAP:
-        return n, True
     if not conditions:
-        estimate = (
-            await session.execute(
-                sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'sourcing.leads'::regclass")
-            )
-        ).scalar_one()
+        estimate = int(
+            (
+                await session.execute(
+                    sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'sourcing.leads'::regclass")
+                )
+            ).scalar_one()
+        )
     else:
         stmt = sa.select(sa.literal(1)).select_from(t).where(*conditions)
         sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        cached = _ESTIMATES.get(sql)
+        if cached is not None and time.monotonic() - cached[0] < ESTIMATE_TTL_SECONDS:
+            return cached[1], False
         conn = await session.connection()
         plan = (await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql)).scalar_one()
         if isinstance(plan, str):
             plan = json.loads(plan)
-        estimate = plan[0]["Plan"]["Plan Rows"]
-    return max(int(estimate), EXACT_COUNT_CAP + 1), False
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate > ESTIMATE_TRUSTED_ABOVE:
+            if len(_ESTIMATES) > 1000:
+                _ESTIMATES.clear()
+            _ESTIMATES[sql] = (time.monotonic(), estimate)
+    if estimate > (EXACT_COUNT_CAP * 2 if not conditions else ESTIMATE_TRUSTED_ABOVE):
+        return estimate, False
+    capped = sa.select(sa.literal(1)).select_from(t).where(*conditions).limit(EXACT_COUNT_CAP + 1).subquery()
+    n = int((await session.execute(sa.select(sa.func.count()).select_from(capped))).scalar_one())
+    if n <= EXACT_COUNT_CAP:
+        return n, True
+    return max(estimate, EXACT_COUNT_CAP + 1), False
 
 
 async def list_leads(
@@ -370,29 +424,53 @@ async def list_leads(
         stmt_conditions.append(row < at if read_desc else row > at)
     ordering = [key.desc(), t.c.lead_id.desc()] if read_desc else [key.asc(), t.c.lead_id.asc()]
     offset = 0 if cursor is not None else (page - 1) * page_size
-    stmt = (
-        sa.select(Lead, key.label("sort_value"))
-        .where(*stmt_conditions)
-        .order_by(*ordering)
-        .limit(page_size + 1)
-        .offset(offset)
-    )
-    rows = list((await session.execute(stmt)).all())
+    if offset:
+        # Deferred join: OFFSET walks the narrow (sort key, lead_id) index, and only the page's rows are read.
+        ids = (
+            sa.select(t.c.lead_id, key.label("sort_value"))
+            .where(*stmt_conditions)
+            .order_by(*ordering)
+            .limit(page_size + 1)
+            .offset(offset)
+            .subquery()
+        )
+        stmt = (
+            sa.select(*LIST_COLUMNS, ids.c.sort_value)
+            .join_from(t, ids, t.c.lead_id == ids.c.lead_id)
+            .order_by(
+                *([ids.c.sort_value.desc(), ids.c.lead_id.desc()] if read_desc else [ids.c.sort_value, ids.c.lead_id])
+            )
+        )
+    else:
+        stmt = (
+            sa.select(*LIST_COLUMNS, key.label("sort_value"))
+            .where(*stmt_conditions)
+            .order_by(*ordering)
+            .limit(page_size + 1)
+        )
+    rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:
         rows.reverse()
-    leads = [r[0] for r in rows]
     next_cursor = prev_cursor = None
     if rows:
         first, last = rows[0], rows[-1]
         has_next = more if not backwards else True
         has_prev = (offset > 0 or cursor is not None) if not backwards else more
         if has_next:
-            next_cursor = Cursor(sort, order, last.sort_value, last[0].lead_id, True).encode()
+            next_cursor = Cursor(sort, order, last["sort_value"], last["lead_id"], True).encode()
         if has_prev:
-            prev_cursor = Cursor(sort, order, first.sort_value, first[0].lead_id, False).encode()
-    total, exact = await count_matching(session, conditions) if count else (0, False)
+            prev_cursor = Cursor(sort, order, first["sort_value"], first["lead_id"], False).encode()
+    for r in rows:
+        del r["sort_value"]
+    leads = rows
+    if not count:
+        total, exact = 0, False
+    elif cursor is None and not more:
+        total, exact = offset + len(leads), True  # the last page by number: the total is known
+    else:
+        total, exact = await count_matching(session, conditions)
     return LeadPage(leads, total, exact, next_cursor, prev_cursor)
 
 

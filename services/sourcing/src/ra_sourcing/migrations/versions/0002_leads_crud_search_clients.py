@@ -18,30 +18,30 @@ SCHEMA = "sourcing"
 # Frozen copy of ra_sourcing.models.SEARCH_FUNCTION as of this revision.
 SEARCH_FUNCTION = """
 CREATE OR REPLACE FUNCTION sourcing.lead_search_vector(company text, title text, city text)
-RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_to_tsvector(coalesce(array_agg(DISTINCT substr(w, i)), '{}'))
-  FROM regexp_split_to_table(
-         lower(coalesce(company, '') || ' ' || coalesce(title, '') || ' ' || coalesce(city, '')),
-         '[^[:alnum:]]+') AS w,
-       generate_series(1, length(w)) AS i
-  WHERE w <> ''
+RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  w text;
+  lexemes text[] := '{}';
+BEGIN
+  FOREACH w IN ARRAY regexp_split_to_array(
+      lower(coalesce(company, '') || ' ' || coalesce(title, '') || ' ' || coalesce(city, '')), '[^[:alnum:]]+') LOOP
+    FOR i IN 1 .. length(w) - 2 LOOP
+      lexemes := lexemes || substr(w, i);
+    END LOOP;
+  END LOOP;
+  RETURN array_to_tsvector(lexemes);
+END
 $$
 """
 
 SORTABLE = {
     "created_at": None,
-    "updated_at": None,
     "posted_at": "'1900-01-01 00:00:00+00'::timestamp with time zone",
     "company_name": None,
     "job_title": None,
-    "city": "''",
     "state": "''",
     "status": None,
-    "industry": "''",
-    "salary_min": "-1",
     "salary_max": "-1",
-    "contact_count": None,
-    "quality_score": None,
 }
 
 
@@ -65,6 +65,7 @@ def upgrade() -> None:
     op.create_index("ix_leads_search", "leads", ["search_vector"], postgresql_using="gin", schema=SCHEMA)
     op.drop_index("ix_sourcing_leads_status", table_name="leads", schema=SCHEMA)
     op.drop_index("ix_sourcing_leads_created_at", table_name="leads", schema=SCHEMA)
+    op.drop_index("ix_sourcing_leads_dedup_key", table_name="leads", schema=SCHEMA)
     for name, sentinel in SORTABLE.items():
         key = name if sentinel is None else f"coalesce({name}, {sentinel})"
         op.execute(f"CREATE INDEX ix_leads_sort_{name} ON {SCHEMA}.leads ({key}, lead_id)")
@@ -113,6 +114,7 @@ def downgrade() -> None:
     for name in SORTABLE:
         op.drop_index(f"ix_leads_sort_{name}", table_name="leads", schema=SCHEMA)
     op.create_index("ix_sourcing_leads_created_at", "leads", ["created_at"], schema=SCHEMA)
+    op.create_index("ix_sourcing_leads_dedup_key", "leads", ["dedup_key"], schema=SCHEMA)
     op.create_index("ix_sourcing_leads_status", "leads", ["status"], schema=SCHEMA)
     op.drop_index("ix_leads_search", table_name="leads", schema=SCHEMA)
     op.drop_column("leads", "search_vector", schema=SCHEMA)
