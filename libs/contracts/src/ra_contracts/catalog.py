@@ -150,6 +150,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("sourcing", "q.sourcing.runs.list", "Lead-sourcing runs"),
                 QuerySpec("sourcing", "q.sourcing.runs.get", "One lead-sourcing run"),
                 QuerySpec("sourcing", "q.sourcing.runs.cancel", "Cancel a queued or running lead-sourcing run"),
+                QuerySpec("sourcing", "q.sourcing.runs.export", "A completed run's XLSX export (built if missing)"),
             ),
         ),
         ServiceSpec(

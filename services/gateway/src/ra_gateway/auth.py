@@ -217,7 +217,7 @@ class Authenticator:
         )
         self.login_window = timedelta(minutes=config.login_window_minutes)
         #: Recently checked access tokens: jti → (checked at, user). See ``authenticate``.
-        self._checked: dict[str, tuple[float, CurrentUser]] = {}
+        self._checked: dict[uuid.UUID, tuple[float, CurrentUser]] = {}
 
     async def prepare(self) -> None:
         """Compute the decoy hash at start-up, so the first login for an unknown email is not the slow one."""

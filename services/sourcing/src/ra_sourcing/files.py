@@ -606,6 +606,62 @@ def preview_import(
     return ImportPreview(header, sample, errors, total, valid, total - valid, error_count)
 
 
+class ImportScan:
+    """One pass over a file for an import that stores as it reads: ``batches()`` yields the valid leads,
+    ``size`` at a time, as long as no row has failed; it reads on to the end either way, and then
+    ``preview()`` is what :func:`preview_import` would have said. The caller stores the batches in one
+    transaction and rolls it back when the preview has any invalid row, so a bad file changes nothing
+    while a good one is read only once."""
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: ImportFormat,
+        limits: ImportLimits | None = None,
+        *,
+        size: int = 1000,
+        sample_size: int = 20,
+        max_errors: int = 200,
+    ) -> None:
+        self.path, self.fmt, self.limits = path, fmt, limits
+        self.size, self.sample_size, self.max_errors = size, sample_size, max_errors
+        self._preview: ImportPreview | None = None
+
+    def batches(self) -> Iterator[list[tuple[int, LeadInput]]]:
+        sample: list[PreviewRow] = []
+        errors: list[RowError] = []
+        total = valid = error_count = 0
+        batch: list[tuple[int, LeadInput]] = []
+        with ImportFile(self.path, self.fmt, self.limits) as upload:
+            for number, raw in upload.rows():
+                lead, row_errors = validate_row(number, raw)
+                total += 1
+                if lead is not None:
+                    valid += 1
+                    if valid == total:  # clean so far: worth storing
+                        batch.append((number, lead))
+                        if len(batch) >= self.size:
+                            yield batch
+                            batch = []
+                error_count += len(row_errors)
+                if len(errors) < self.max_errors:
+                    errors.extend(row_errors[: self.max_errors - len(errors)])
+                if len(sample) < self.sample_size:
+                    values = lead.model_dump(mode="json") if lead is not None else dict(raw)
+                    sample.append(PreviewRow(number, values, row_errors))
+            header = upload.header
+        if total == 0:
+            raise ImportFileError("the file has a header row but no data rows")
+        if batch and valid == total:
+            yield batch
+        self._preview = ImportPreview(header, sample, errors, total, valid, total - valid, error_count)
+
+    def preview(self) -> ImportPreview:
+        if self._preview is None:
+            raise RuntimeError("read every batch first")
+        return self._preview
+
+
 def iter_lead_batches(
     path: Path, fmt: ImportFormat, limits: ImportLimits | None = None, *, size: int = 1000
 ) -> Iterator[list[tuple[int, LeadInput]]]:

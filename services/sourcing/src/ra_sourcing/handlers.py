@@ -30,7 +30,7 @@ from ra_contracts.leads import (
     LeadStatus,
 )
 from ra_runtime.messaging import Inbound
-from ra_runtime.objects import EXPORTS, put_file
+from ra_runtime.objects import EXPORTS, object_size, put_file
 from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.runs import run_queries, run_view, start_run
 from ra_runtime.service import ServiceContext, Wiring
@@ -238,11 +238,25 @@ async def build(ctx: ServiceContext) -> Wiring:
                 if await repo.cancel_requested(s, run_id):
                     checkpoint.cancelled.set()
 
-    async def export_run(session: AsyncSession, run_id: uuid.UUID) -> str | None:
-        """The run's new leads as XLSX (up to 5,000 rows) in the exports folder and the exports bucket."""
-        page = await repo.list_leads(
-            session, repo.LeadFilter(run_id=run_id), page_size=EXPORT_ROWS, sort="created_at", order="asc", count=False
-        )
+    async def export_run(run_id: uuid.UUID) -> str | None:
+        """The run's new leads as XLSX (up to 5,000 rows) in the exports folder and the exports bucket.
+
+        Built after the run has committed (writing 5,000 rows takes about a second, which the run's
+        transaction, and the ``lead.created`` events waiting on it, should not wait for), and again on
+        demand when a download finds none (the process died in between, or the bucket expired it).
+        """
+        async with ctx.sessions() as session:
+            run = await session.get(JobRun, run_id)
+            if run is None or run.status != "completed":
+                return None
+            page = await repo.list_leads(
+                session,
+                repo.LeadFilter(run_id=run_id),
+                page_size=EXPORT_ROWS,
+                sort="created_at",
+                order="asc",
+                count=False,
+            )
         if not page.leads:
             return None
         rows = [{c: lead.get(c) for c, _ in LEAD_EXPORT_COLUMNS} for lead in page.leads]
@@ -251,7 +265,25 @@ async def build(ctx: ServiceContext) -> Wiring:
         path.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(write_leads_xlsx, path, rows, LEAD_EXPORT_COLUMNS, EXPORT_ROWS)
         await put_file(ctx.js, EXPORTS, name, path)
+        async with ctx.sessions() as session, session.begin():
+            await repo.set_export_file(session, run_id, name)
         return name
+
+    async def export_when_committed(run_id: uuid.UUID, timeout: float = 120.0) -> None:
+        """Wait for the run's transaction to commit (its row says completed), then build its export."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        try:
+            while asyncio.get_running_loop().time() < deadline:
+                async with ctx.sessions() as session:
+                    run = await session.get(JobRun, run_id)
+                if run is not None and run.status != "running":
+                    await export_run(run_id)
+                    return
+                await asyncio.sleep(0.2)
+        except Exception:  # the download builds it on demand
+            log.exception("building the export of run %s failed", run_id)
+
+    background: set[asyncio.Task[None]] = set()
 
     async def on_run_command(session: AsyncSession, batch: list[Inbound]) -> None:
         for item in batch:
@@ -291,10 +323,9 @@ async def build(ctx: ServiceContext) -> Wiring:
                 )
                 await work.commit()
                 status, error = run_outcome(tally, sources)
-                export = await export_run(session, cmd.run_id)
             except RunCancelled:
                 await work.rollback()
-                status, error, export = "cancelled", "cancelled at a person's request", None
+                status, error = "cancelled", "cancelled at a person's request"
             finally:
                 watcher.cancel()
             run = await repo.finish_run(
@@ -304,11 +335,14 @@ async def build(ctx: ServiceContext) -> Wiring:
                 counts=tally.counts(),
                 per_source=tally.per_source,
                 error_message=error,
-                export_file=export,
             )
             await ctx.outbox.add(
                 session, [run_event(run, status, tally.counts(), error)], correlation_id=str(cmd.run_id)
             )
+            if status == "completed" and tally.inserted:
+                task = asyncio.create_task(export_when_committed(cmd.run_id))
+                background.add(task)
+                task.add_done_callback(background.discard)
 
     async def on_lead_enriched(session: AsyncSession, batch: list[Inbound]) -> None:
         updates = [enrichment_update(i.payload) for i in batch if isinstance(i.payload, LeadEnriched)]
@@ -425,6 +459,21 @@ async def build(ctx: ServiceContext) -> Wiring:
             await crud.delete_client(session, client_id)
         return {"client_id": client_id, "deleted": True}
 
+    async def runs_export(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        """The name of the run's export in the exports bucket, built now if it is missing."""
+        run_id = uuid_param(params, "run_id")
+        run = await session.get(JobRun, run_id)
+        if run is None:
+            raise QueryError(404, "run not found")
+        if run.status != "completed":
+            raise QueryError(404, f"the run is {run.status}; only a completed run has an export")
+        name = run.export_file
+        if name is None or await object_size(ctx.js, EXPORTS, name) is None:
+            name = await export_run(run_id)
+        if name is None:
+            raise QueryError(404, "the run found no new leads, so it has no export")
+        return {"run_id": run_id, "export_file": name}
+
     # --- runs -----------------------------------------------------------------------------------------
 
     async def runs_cancel(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
@@ -455,6 +504,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.sourcing.clients.update": clients_update,
             "q.sourcing.clients.delete": clients_delete,
             "q.sourcing.runs.cancel": runs_cancel,
+            "q.sourcing.runs.export": runs_export,
             **run_queries("sourcing", JobRun),
         },
     )

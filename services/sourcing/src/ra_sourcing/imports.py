@@ -1,11 +1,11 @@
-"""``POST /leads/import``: a CSV or XLSX file of leads, checked whole before anything is stored.
+"""``POST /leads/import``: a CSV or XLSX file of leads, all of it or nothing.
 
-The gateway puts the upload into the ``uploads`` bucket and asks here with an ``import_id`` it chose. Pass
-one reads the file as a stream and validates every row (a preview: the first rows, every row-level error
-up to a cap); a file with any bad row, or a dry run, stops there and changes nothing. Pass two reads the
-file again and stores its leads in chunks inside one transaction, through the same dedup as runs (a
-duplicate row is skipped and counted, not an error). The result is recorded under ``import_id``, so a
-retried request gets the first answer instead of a second import.
+The gateway puts the upload into the ``uploads`` bucket and asks here with an ``import_id`` it chose. The
+file is read once, as a stream: every row is checked (a preview: the first rows, the row-level errors up to
+a cap) and, as long as every row so far is valid, stored in chunks inside one transaction, through the same
+dedup as runs (a duplicate row is skipped and counted, not an error). A file with any bad row is rejected
+and the transaction rolled back, so it changes nothing; a dry run only checks. The result is recorded under
+``import_id`` in the same transaction, so a retried request gets the first answer, not a second import.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ra_runtime.queries import QueryError
 
 from ra_sourcing import repository as repo
 from ra_sourcing.crud import input_row
-from ra_sourcing.files import ImportFileError, ImportFormat, ImportLimits, iter_lead_batches, preview_import
+from ra_sourcing.files import ImportFileError, ImportLimits, ImportPreview, ImportScan, preview_import
 from ra_sourcing.models import LeadImport
 from ra_sourcing.pipeline import CHUNK, lead_created_envelope, store_rows
 
@@ -36,9 +36,8 @@ if TYPE_CHECKING:
     from ra_sourcing.handlers import ImportRequest
 
 
-def check_file(path: Path, fmt: ImportFormat, limits: ImportLimits) -> dict[str, Any]:
-    """Pass one (blocking; run in a thread): the preview of the whole file, JSON-ready."""
-    preview = preview_import(path, fmt, limits)
+def preview_view(preview: ImportPreview) -> dict[str, Any]:
+    """The preview of a file, JSON-ready."""
     return {
         "rows": preview.total_rows,
         "valid": preview.valid_rows,
@@ -50,6 +49,10 @@ def check_file(path: Path, fmt: ImportFormat, limits: ImportLimits) -> dict[str,
     }
 
 
+class _Rejected(Exception):
+    """Raised inside the import's transaction to roll it back: the file has bad rows."""
+
+
 async def import_leads(ctx: ServiceContext, req: ImportRequest, limits: ImportLimits | None = None) -> dict[str, Any]:
     limits = limits or ImportLimits()
     async with ctx.sessions() as s:
@@ -57,46 +60,45 @@ async def import_leads(ctx: ServiceContext, req: ImportRequest, limits: ImportLi
         if earlier is not None:
             return earlier.result
     started = time.perf_counter()
+    base = {"import_id": str(req.import_id), "file_name": req.file_name, "dry_run": req.dry_run}
     try:
         async with fetched_file(ctx.js, UPLOADS, req.object_name) as path:
             fetched = time.perf_counter()
             try:
-                preview = await asyncio.to_thread(check_file, path, req.format, limits)
+                if req.dry_run:
+                    preview = await asyncio.to_thread(preview_import, path, req.format, limits)
+                    return base | preview_view(preview) | {"status": "preview", "inserted": 0, "skipped": {}}
+                result = await _store(ctx, req, path, limits, base)
             except ImportFileError as exc:
                 raise QueryError(422, {"message": str(exc), "errors": [], "file_error": True}) from exc
-            base = {"import_id": str(req.import_id), "file_name": req.file_name, "dry_run": req.dry_run, **preview}
-            if preview["invalid"]:
-                return base | {"status": "rejected", "inserted": 0, "skipped": {}}
-            if req.dry_run:
-                return base | {"status": "preview", "inserted": 0, "skipped": {}}
-            checked = time.perf_counter()
-            result = await _store(ctx, req, path, limits, base)
             log.info(
-                "lead import %s: %d rows, %d inserted; fetch %.1fs, check %.1fs, store %.1fs",
+                "lead import %s: %d rows, %s, %d inserted; fetch %.1fs, read and store %.1fs",
                 req.import_id,
                 result["rows"],
+                result["status"],
                 result["inserted"],
                 fetched - started,
-                checked - fetched,
-                time.perf_counter() - checked,
+                time.perf_counter() - fetched,
             )
     except FileNotFoundError as exc:
         raise QueryError(404, "the uploaded file is gone (uploads are kept for a day); upload it again") from exc
-    await delete_object(ctx.js, UPLOADS, req.object_name)
+    if result["status"] == "imported":
+        await delete_object(ctx.js, UPLOADS, req.object_name)
     return result
 
 
 async def _store(
     ctx: ServiceContext, req: ImportRequest, path: Path, limits: ImportLimits, base: dict[str, Any]
 ) -> dict[str, Any]:
-    """Pass two, in one transaction that also records the result: all of the file's new leads, or none."""
+    """Read, check and store in one pass and one transaction, which also records the result: all of the
+    file's new leads, or none (a bad row anywhere rolls back what was stored before it)."""
     skipped: Counter[str] = Counter()
     inserted = 0
-    seen: set[str] = set()
-    chunks = iter_lead_batches(path, req.format, limits, size=CHUNK)
-
+    # Dedup keys seen in the file, as 64-bit hashes: memory stays small however long the file is.
+    seen: set[int] = set()
+    scan = ImportScan(path, req.format, limits, size=CHUNK)
+    chunks = scan.batches()
     correlation_id = f"import:{req.import_id}"
-    companies: set[str] = set()
 
     def prepare() -> tuple[list[dict[str, Any]], dict[uuid.UUID, Envelope]] | None:
         chunk = next(chunks, None)
@@ -105,26 +107,35 @@ async def _store(
         rows = [input_row(lead, "import") for _, lead in chunk]
         return rows, {r["lead_id"]: lead_created_envelope(ctx.outbox, r, correlation_id) for r in rows}
 
-    async with ctx.sessions() as session, session.begin():
-        # The next chunk is read and checked in a thread while the database stores the current one.
-        upcoming = asyncio.ensure_future(asyncio.to_thread(prepare))
-        while (prepared := await upcoming) is not None:
+    try:
+        async with ctx.sessions() as session, session.begin():
+            # The next chunk is read and checked in a thread while the database stores the current one.
             upcoming = asyncio.ensure_future(asyncio.to_thread(prepare))
-            rows = []
-            for row in prepared[0]:
-                if row["dedup_key"] in seen:
-                    skipped["duplicate_in_file"] += 1
-                    continue
-                seen.add(row["dedup_key"])
-                rows.append(row)
-            stored = await store_rows(
-                session, ctx.outbox, rows, correlation_id, envelopes=prepared[1], refresh_clients=False
+            while (prepared := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(asyncio.to_thread(prepare))
+                rows = []
+                for row in prepared[0]:
+                    key = hash(row["dedup_key"])
+                    if key in seen:
+                        skipped["duplicate_in_file"] += 1
+                        continue
+                    seen.add(key)
+                    rows.append(row)
+                stored = await store_rows(
+                    session, ctx.outbox, rows, correlation_id, envelopes=prepared[1], refresh_clients=False
+                )
+                inserted += len(stored.inserted)
+                skipped["duplicate_in_db"] += len(stored.duplicate_in_db)
+                skipped["duplicate_job_link"] += len(stored.duplicate_job_link)
+            preview = preview_view(scan.preview())
+            if preview["invalid"]:
+                raise _Rejected()
+            await repo.refresh_clients(session)  # every client this transaction touched
+            counts = {"inserted": inserted, "skipped": {k: v for k, v in skipped.items() if v}}
+            result = base | preview | {"status": "imported"} | counts
+            session.add(
+                LeadImport(import_id=req.import_id, file_name=req.file_name, requested_by=req.actor, result=result)
             )
-            companies |= stored.companies
-            inserted += len(stored.inserted)
-            skipped["duplicate_in_db"] += len(stored.duplicate_in_db)
-            skipped["duplicate_job_link"] += len(stored.duplicate_job_link)
-        await repo.refresh_clients(session, list(companies))
-        result = base | {"status": "imported", "inserted": inserted, "skipped": {k: v for k, v in skipped.items() if v}}
-        session.add(LeadImport(import_id=req.import_id, file_name=req.file_name, requested_by=req.actor, result=result))
+    except _Rejected:
+        return base | preview | {"status": "rejected", "inserted": 0, "skipped": {}}
     return result

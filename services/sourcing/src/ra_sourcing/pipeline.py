@@ -243,10 +243,6 @@ class StoreResult:
     duplicate_in_db: list[dict[str, Any]] = field(default_factory=list)
     duplicate_job_link: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def companies(self) -> set[str]:
-        return {r["normalized_company"] for r in self.inserted}
-
 
 def lead_created_envelope(outbox: Outbox, row: dict[str, Any], correlation_id: str | None) -> Envelope:
     return outbox.envelope(lead_created(row), correlation_id)
@@ -313,7 +309,6 @@ async def store_postings(
     progress: Callable[[RunTally], Awaitable[None]] | None = None,
 ) -> None:
     """Insert the deduplicated postings that are new to the database, chunk by chunk."""
-    companies: set[str] = set()
     for start in range(0, len(postings), CHUNK):
         if checkpoint is not None:
             checkpoint.check()
@@ -321,7 +316,6 @@ async def store_postings(
         rows = [lead_row(p, new_lead_id(), run_id) for p in chunk]
         by_id = dict(zip((r["lead_id"] for r in rows), chunk, strict=True))
         stored = await store_rows(session, outbox, rows, str(run_id), refresh_clients=False)
-        companies |= stored.companies
         for reason, lost in (
             ("duplicate_in_db", stored.duplicate_in_db),
             ("duplicate_job_link", stored.duplicate_job_link),
@@ -333,7 +327,7 @@ async def store_postings(
         tally.inserted += len(stored.inserted)
         if progress is not None:
             await progress(tally)
-    await repo.refresh_clients(session, list(companies))
+    await repo.refresh_clients(session)  # every client this transaction touched
 
 
 async def run_lead_sourcing(

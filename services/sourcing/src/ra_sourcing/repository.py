@@ -177,6 +177,11 @@ async def finish_run(
     return run
 
 
+async def set_export_file(session: AsyncSession, run_id: uuid.UUID, name: str) -> None:
+    t = JobRun.__table__
+    await session.execute(sa.update(t).where(t.c.run_id == run_id).values(export_file=name))
+
+
 async def save_progress(
     session: AsyncSession, run_id: uuid.UUID, counts: dict[str, int], per_source: dict[str, Any]
 ) -> None:
@@ -497,10 +502,17 @@ async def delete_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
 CATEGORY_WINDOW_DAYS = 90
 
 
-async def refresh_clients(session: AsyncSession, companies: Sequence[str]) -> None:
-    """Recount ``lead_count`` / ``recent_lead_count`` and the category of the given companies."""
-    if not companies:
+async def refresh_clients(session: AsyncSession, companies: Sequence[str] | None = None) -> None:
+    """Recount ``lead_count`` / ``recent_lead_count`` and the category of the given companies, or (None) of
+    every client this transaction has touched: ``upsert_clients`` stamps ``last_seen_at`` with ``now()``,
+    which is the transaction's start time, the same for all its statements."""
+    if companies is not None and not companies:
         return
+    keys = (
+        "SELECT unnest(CAST(:companies AS text[]))"
+        if companies is not None
+        else "SELECT normalized_company FROM sourcing.clients WHERE last_seen_at = now()"
+    )
     await session.execute(
         sa.text(
             f"""
@@ -516,14 +528,14 @@ async def refresh_clients(session: AsyncSession, companies: Sequence[str]) -> No
                      count(l.lead_id) FILTER (
                        WHERE coalesce(l.posted_at, l.created_at) > now() - interval '{CATEGORY_WINDOW_DAYS} days'
                      ) AS recent
-              FROM unnest(CAST(:companies AS text[])) AS k(company)
+              FROM ({keys}) AS k(company)
               LEFT JOIN sourcing.leads AS l ON l.normalized_company = k.company
               GROUP BY k.company
             ) AS s
             WHERE c.normalized_company = s.company
             """
         ),
-        {"companies": sorted(set(companies))},
+        {"companies": sorted(set(companies))} if companies is not None else {},
     )
 
 

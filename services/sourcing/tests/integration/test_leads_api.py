@@ -108,14 +108,25 @@ async def test_a_run_fills_leads_clients_counts_and_an_xlsx_export(api: Api) -> 
     assert first["category"] in ("REGULAR", "OCCASIONAL", "PROSPECT") and first["status"] == "PROSPECT"
     assert sum(c["lead_count"] for c in clients["items"]) <= counts["inserted"]
 
-    # The XLSX export: in the exports folder and downloadable.
-    assert run["export_file"]
+    # The XLSX export: written after the run commits, into the exports folder, and downloadable.
+    async def exported() -> dict[str, Any] | None:
+        r = await api.http.get(f"/pipelines/runs/{run['run_id']}")
+        return r.json() if r.json().get("export_file") else None
+
+    run = await eventually(exported, what="the run's export")
     assert (api.exports_dir / run["export_file"]).is_file()
     r = await api.http.get(f"/pipelines/runs/{run['run_id']}/export")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
     sheet = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == counts["inserted"] + 1  # header
+
+    # Lost (the bucket expired it, say): asking for it builds it again.
+    from ra_runtime.objects import EXPORTS, delete_object
+
+    await delete_object(api.gateway.nc.jetstream(), EXPORTS, run["export_file"])
+    again = await api.http.get(f"/pipelines/runs/{run['run_id']}/export")
+    assert again.status_code == 200 and len(again.content) > 1000
 
     # A second run finds the same postings: nothing new, and no export.
     again = await run_demo(api, max_results=120)
@@ -285,6 +296,29 @@ async def test_import_checks_the_whole_file_first(api: Api) -> None:
     for name, content in (("leads.txt", "x"), ("leads.csv", ""), ("leads.csv", "Name,Age\nx,1\n")):
         r = await api.http.post("/leads/import", files={"file": (name, content)})
         assert r.status_code == 422, (name, r.text)
+
+
+async def test_import_limits_refuse_big_files_whole(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ra_gateway.api import leads_routes
+    from ra_sourcing import imports
+    from ra_sourcing.files import ImportLimits
+
+    header = "Company,Job Title,State\n"
+    monkeypatch.setattr(leads_routes, "MAX_IMPORT_BYTES", 200)
+    r = await api.http.post("/leads/import", files={"file": ("big.csv", header + "Acme,HR Manager,TX\n" * 20)})
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    monkeypatch.undo()
+
+    # Too many rows: refused as a file, after the rows before the limit were read: nothing stays.
+    real = imports.import_leads
+    monkeypatch.setattr(imports, "import_leads", lambda ctx, req, limits=None: real(ctx, req, ImportLimits(max_rows=5)))
+    from ra_sourcing import handlers
+
+    monkeypatch.setattr(handlers, "import_leads", imports.import_leads)
+    rows = "".join(f"Limit Co {n},HR Manager,TX\n" for n in range(6))
+    r = await api.http.post("/leads/import", files={"file": ("rows.csv", header + rows)})
+    assert r.status_code == 422 and "5" in r.json()["detail"]["message"], r.text
+    assert (await api.http.get("/leads", params={"search": "limit co"})).json()["total"] == 0
 
 
 async def test_csv_export_is_complete_and_formula_safe(api: Api) -> None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import FileResponse
 from ra_contracts.settings import SETTINGS, validate
 from ra_runtime.objects import EXPORTS, fetched_file
+from ra_runtime.queries import ask
 from starlette.background import BackgroundTask
 
 from ra_gateway.api.deps import Context, Runs
@@ -99,19 +100,18 @@ async def cancel_run(run_id: uuid.UUID, user: OperatorUser, runs: Runs) -> Pipel
         404: {"description": "Unknown run, or a run without an export"},
     },
 )
-async def download_export(run_id: uuid.UUID, _: AnyUser, runs: Runs, ctx: Context) -> FileResponse:
-    """The XLSX export of a lead-sourcing run's new leads (SOP §2.1 step 3e)."""
-    run = await runs.get(run_id)
-    name = run.get("export_file")
-    if not name:
-        raise NotFound("this run has no export (it found no new leads, or has not finished)")
+async def download_export(run_id: uuid.UUID, _: AnyUser, ctx: Context) -> FileResponse:
+    """The XLSX export of a lead-sourcing run's new leads (SOP §2.1 step 3e). Sourcing writes it right
+    after the run; if it is missing (or expired), asking for it builds it again."""
+    answer = await ask(ctx.nc, "q.sourcing.runs.export", {"run_id": str(run_id)}, timeout=60.0)
+    name = answer["export_file"]
     try:
         async with fetched_file(ctx.js, EXPORTS, name) as path:
             # Moved out of the temporary directory so it outlives this block; deleted after sending.
             kept = Path(tempfile.mkstemp(prefix="ra-export-", suffix=".xlsx")[1])
             shutil.move(path, kept)
     except FileNotFoundError as exc:
-        raise NotFound("the export has expired (exports are kept for 30 days)") from exc
+        raise NotFound("the export is not available; try again") from exc
     return FileResponse(
         kept,
         media_type=XLSX,
