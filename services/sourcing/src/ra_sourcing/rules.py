@@ -38,6 +38,7 @@ class SkipReason(StrEnum):
     STATE_NOT_TARGETED = "state_not_targeted"
     MISSING_COMPANY = "missing_company"
     STAFFING_REPOST = "staffing_repost"
+    INDUSTRY_NOT_TARGETED = "industry_not_targeted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,7 +567,9 @@ def screen_postings(postings: Iterable[JobPosting], criteria: SourcingCriteria) 
     (``criteria.staffing_agency_names``) is excluded like one whose name has a staffing keyword.
     """
     batch = _Batch(list(postings), _BatchMemo.for_criteria(criteria))
-    kept, skipped, reasons = _screen(batch, range(len(batch.postings)), _target_states(criteria))
+    kept, skipped, reasons = _screen(
+        batch, range(len(batch.postings)), _target_states(criteria), tuple(criteria.industries)
+    )
     return ScreenResult(
         kept=[batch.postings[position] for position in kept],
         skipped=[(batch.postings[position], reason) for position, reason in zip(skipped, reasons, strict=True)],
@@ -577,8 +580,45 @@ def _target_states(criteria: SourcingCriteria) -> frozenset[str]:
     return frozenset(state.upper() for state in criteria.target_states)
 
 
+# Words of the target industries too generic to tell an industry by ("Information Systems" is not
+# "Hospitals & Health Systems").
+_GENERIC_INDUSTRY_WORDS = frozenset(
+    {"systems", "system", "services", "service", "equipment", "materials", "devices", "supply", "chain",
+     "living", "term", "long", "senior", "building", "industrial", "general"}
+)  # fmt: skip
+_INDUSTRY_WORD = re.compile(r"[a-z]{4,}")
+
+
+@lru_cache(maxsize=64)
+def _industry_words(targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The telling words of each target industry (all of its words when none is telling), singular."""
+    out: set[str] = set()
+    for target in targets:
+        words = set(_INDUSTRY_WORD.findall(target.lower()))
+        telling = (words - _GENERIC_INDUSTRY_WORDS) or words
+        out |= {w.removesuffix("s") for w in telling}
+    return tuple(sorted(out))
+
+
+@lru_cache(maxsize=4096)
+def industry_targeted(industry: str, targets: tuple[str, ...]) -> bool:
+    """Whether a board's industry label is one of the target industries, loosely: boards name industries
+    their own way ("Hospital & Health Care", "Truck Transportation"), so it is enough that a telling word
+    of a target industry ("hospital", "transportation") occurs in the label. No targets: any industry."""
+    words = _industry_words(targets)
+    if not words:
+        return True
+    text = industry.lower()
+    return any(w in text for w in words)
+
+
+def _off_industry(posting: JobPosting, targets: tuple[str, ...]) -> bool:
+    """A posting whose source names an industry outside the targets. Most boards name none: kept."""
+    return bool(targets and posting.industry and not industry_targeted(posting.industry, targets))
+
+
 def _screen(
-    batch: _Batch, positions: Sequence[int], target_states: frozenset[str]
+    batch: _Batch, positions: Sequence[int], target_states: frozenset[str], industries: tuple[str, ...] = ()
 ) -> tuple[list[int], list[int], list[SkipReason]]:
     """Kept positions, skipped positions and why each was skipped."""
     postings, companies, titles = batch.postings, batch.companies, batch.titles
@@ -587,6 +627,8 @@ def _screen(
     reasons: list[SkipReason] = []
     for position in positions:
         reason = _screen_reason(companies[position], titles[position], postings[position].state, target_states)
+        if reason is None and _off_industry(postings[position], industries):
+            reason = SkipReason.INDUSTRY_NOT_TARGETED
         if reason is None:
             kept.append(position)
         else:
@@ -636,7 +678,7 @@ def prepare_batch(
     _check_threshold(repost_threshold)
     batch = _Batch(postings, _BatchMemo.for_criteria(criteria))
     kept, reposts = _collapse_reposts(batch, range(len(postings)), repost_threshold)
-    kept, _, reasons = _screen(batch, kept, _target_states(criteria))
+    kept, _, reasons = _screen(batch, kept, _target_states(criteria), tuple(criteria.industries))
     leads, duplicates = _dedup(batch, kept)
     skipped: Counter[str] = Counter()
     for reason, count in Counter(reasons).items():

@@ -286,3 +286,25 @@ def test_batch_dedup_groups_by_dedup_key() -> None:
     assert len(result.kept) == len(set(keys))
     assert sorted(dedup_key(p) for p in result.kept) == sorted(set(keys))
     assert len(result.kept) + len(result.skipped) == len(batch)
+
+
+def test_a_posting_in_an_industry_outside_the_targets_is_skipped_one_without_industry_kept() -> None:
+    from ra_sourcing.rules import industry_targeted
+
+    targets = tuple(SourcingCriteria().industries)
+    for label in ("Hospital & Health Care", "Truck Transportation", "Food Production", "Oil & Energy", "Machinery"):
+        assert industry_targeted(label, targets), label
+    for label in ("Software Development", "Information Technology & Services", "Retail", "Information Systems"):
+        assert not industry_targeted(label, targets), label
+    assert industry_targeted("Retail", ())
+
+    base = dict(source="jsearch", company_name="Acme Foods", job_title="Plant Manager", state="OH")
+    postings = [
+        JobPosting(external_id="1", industry="Food Production", **base),
+        JobPosting(external_id="2", industry="Computer Software", **(base | {"company_name": "Byte Co"})),
+        JobPosting(external_id="3", industry=None, **(base | {"company_name": "Plain Co"})),
+    ]
+    result = screen_postings(postings, SourcingCriteria())
+    assert [p.external_id for p in result.kept] == ["1", "3"]
+    assert [(p.external_id, r) for p, r in result.skipped] == [("2", "industry_not_targeted")]
+    assert len(screen_postings(postings, SourcingCriteria(industries=[])).kept) == 3
