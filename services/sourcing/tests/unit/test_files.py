@@ -1,7 +1,6 @@
 import csv
 import io
 import os
-import time
 import tracemalloc
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -662,15 +661,10 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_100k_row_file_validates_fast(big_csv: Path) -> None:
-    start = time.perf_counter()
+def test_a_100k_row_file_validates_whole(big_csv: Path) -> None:
+    # Its speed is measured by bench/leads_api.py (import), not here.
     valid = sum(lead is not None for _, lead, _ in validate_rows(iter_import_rows(big_csv, "csv")))
-    elapsed = time.perf_counter() - start
-
-    rate = valid / elapsed
-    print(f"\nvalidated {valid:,} rows ({big_csv.stat().st_size / 1e6:.1f} MB) in {elapsed:.2f}s: {rate:,.0f} rows/s")
     assert valid == 100_000
-    assert rate >= 5_000
 
 
 def test_a_100k_row_file_is_streamed(big_csv: Path) -> None:
