@@ -1,11 +1,12 @@
 """Lead files: reading CSV/XLSX imports and writing CSV/XLSX exports. Pure file I/O, no database, no broker.
 
-An import is read twice from the temporary file the gateway saved, so memory stays flat whatever its size:
+An import is read as a stream from a temporary file, so memory stays flat whatever its size:
 
-1. ``preview_import(path, fmt)`` reads and checks every row and keeps only what a person needs to see
-   (the column mapping, the first rows, the first row errors and the totals);
-2. when the preview has no errors, ``iter_lead_batches(path, fmt)`` reads the file again and hands over
-   validated leads in chunks of 1,000 for insertion.
+- ``preview_import(path, fmt)`` reads and checks every row and keeps only what a person needs to see
+  (the column mapping, the first rows, the first row errors and the totals): a dry run;
+- ``ImportScan(path, fmt).batches()`` does the same while handing over the validated leads in chunks of
+  1,000 for insertion, as long as every row so far was valid; ``preview()`` then tells whether the whole
+  file was (the caller rolls back otherwise).
 
 Both stream: CSV through the ``csv`` module, XLSX through openpyxl's read-only mode. A problem with the
 file as a whole (unreadable, too big, no company or job title column) raises ``ImportFileError``; a
@@ -49,6 +50,7 @@ __all__ = [
     "ImportHeader",
     "ImportLimits",
     "ImportPreview",
+    "ImportScan",
     "PreviewRow",
     "RowError",
     "csv_header",
@@ -57,7 +59,6 @@ __all__ = [
     "header_key",
     "iter_csv",
     "iter_import_rows",
-    "iter_lead_batches",
     "parse_posted_at",
     "parse_salary",
     "preview_import",
@@ -660,23 +661,6 @@ class ImportScan:
         if self._preview is None:
             raise RuntimeError("read every batch first")
         return self._preview
-
-
-def iter_lead_batches(
-    path: Path, fmt: ImportFormat, limits: ImportLimits | None = None, *, size: int = 1000
-) -> Iterator[list[tuple[int, LeadInput]]]:
-    """Pass 2: the file's leads as lists of (row, lead), ``size`` at a time. Meant for a file whose
-    preview had no errors; an invalid row found now (the file changed?) raises ``ImportFileError``."""
-    batch: list[tuple[int, LeadInput]] = []
-    for number, lead, errors in validate_rows(iter_import_rows(path, fmt, limits)):
-        if lead is None:
-            raise ImportFileError(f"{errors[0]}; preview the file again")
-        batch.append((number, lead))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -------------------------------------------------------------------------------------------- export

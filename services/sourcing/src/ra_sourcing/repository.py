@@ -483,10 +483,6 @@ async def get_lead(session: AsyncSession, lead_id: uuid.UUID, *, lock: bool = Fa
     return await session.get(Lead, lead_id, with_for_update=lock or None, populate_existing=lock)
 
 
-async def count_leads(session: AsyncSession) -> int:
-    return int((await session.execute(sa.select(sa.func.count()).select_from(Lead))).scalar_one())
-
-
 async def delete_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
     t = Lead.__table__
     row = (await session.execute(sa.delete(t).where(t.c.lead_id == lead_id).returning(t.c.normalized_company))).first()

@@ -16,13 +16,13 @@ from ra_sourcing.files import (
     ImportFile,
     ImportFileError,
     ImportLimits,
+    ImportScan,
     RowError,
     csv_header,
     csv_rows,
     csv_safe,
     iter_csv,
     iter_import_rows,
-    iter_lead_batches,
     parse_posted_at,
     parse_salary,
     preview_import,
@@ -510,20 +510,27 @@ def test_preview_keeps_the_first_rows_and_errors_and_counts_everything(tmp_path:
 def test_leads_come_in_batches_for_insertion(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "b.csv", [["Company", "Job Title"], *[[f"Acme {i}", "CEO"] for i in range(2500)]])
 
-    batches = list(iter_lead_batches(path, "csv"))
+    scan = ImportScan(path, "csv")
+    batches = list(scan.batches())
 
     assert [len(b) for b in batches] == [1000, 1000, 500]
     assert batches[0][0][0] == 2 and batches[0][0][1].company_name == "Acme 0"
     assert batches[-1][-1][0] == 2501
+    assert scan.preview().ok and scan.preview().total_rows == 2500
 
 
-def test_batches_stop_at_an_invalid_row(tmp_path: Path) -> None:
-    path = write_csv(
-        tmp_path / "bad.csv", [["Company", "Job Title", "State"], ["Acme", "CEO", "TX"], ["Beta", "CEO", "Texass"]]
-    )
+def test_batches_stop_at_an_invalid_row_and_the_preview_tells(tmp_path: Path) -> None:
+    rows = [["Company", "Job Title", "State"], ["Acme", "CEO", "TX"], ["Beta", "CEO", "Texass"], ["Gamma", "CEO", "OH"]]
+    scan = ImportScan(write_csv(tmp_path / "bad.csv", rows), "csv", size=1)
 
-    with pytest.raises(ImportFileError, match=r"row 3, state: not a US state"):
-        list(iter_lead_batches(path, "csv"))
+    batches = list(scan.batches())
+
+    assert [[n for n, _ in b] for b in batches] == [[2]]  # nothing after the bad row
+    preview = scan.preview()
+    assert not preview.ok and preview.invalid_rows == 1 and preview.total_rows == 3
+    assert [str(e) for e in preview.errors] == ["row 3, state: not a US state: 'Texass'"]
+    with pytest.raises(RuntimeError):
+        ImportScan(write_csv(tmp_path / "x.csv", rows), "csv").preview()
 
 
 # ------------------------------------------------------------------------------------------------ writing
@@ -633,7 +640,7 @@ def test_an_export_imports_again(tmp_path: Path, fmt: str) -> None:
         write_leads_xlsx(path, originals, LEAD_EXPORT_COLUMNS)
 
     preview = preview_import(path, fmt)  # type: ignore[arg-type]
-    leads = [lead for batch in iter_lead_batches(path, fmt) for _, lead in batch]  # type: ignore[arg-type]
+    leads = [lead for batch in ImportScan(path, fmt).batches() for _, lead in batch]  # type: ignore[arg-type]
 
     assert preview.ok and preview.header.unknown_columns == []
     fields = [f for f, _ in LEAD_EXPORT_COLUMNS if f in type(leads[0]).model_fields]

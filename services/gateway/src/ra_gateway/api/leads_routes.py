@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from ra_contracts.defaults import US_STATES
@@ -133,14 +133,7 @@ OrderQ = Annotated[Literal["asc", "desc"], Query()]
 CursorQ = Annotated[str | None, Query(max_length=2000, description="next_cursor / prev_cursor of a page")]
 
 
-@router.get("", response_model=LeadPage, responses=_OWNER_DOWN)
-async def list_leads(
-    _: AnyUser,
-    ctx: Context,
-    config: Config,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[PageSize, Query()] = PageSize.TWENTY_FIVE,
-    cursor: CursorQ = None,
+def lead_filters(
     status: StatusQ = None,
     source: SourceQ = None,
     state: StateQ = None,
@@ -151,12 +144,30 @@ async def list_leads(
     run_id: RunQ = None,
     sort: SortQ = "created_at",
     order: OrderQ = "desc",
+) -> dict[str, Any]:
+    """The filters and order shared by the list and the CSV export, checked and shaped for the owner."""
+    return _filters(status, source, state, search, created_from, created_to, origin, run_id) | {
+        "sort": sort,
+        "order": order,
+    }
+
+
+LeadFilters = Annotated[dict[str, Any], Depends(lead_filters)]
+
+
+@router.get("", response_model=LeadPage, responses=_OWNER_DOWN)
+async def list_leads(
+    _: AnyUser,
+    ctx: Context,
+    config: Config,
+    filters: LeadFilters,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[PageSize, Query()] = PageSize.TWENTY_FIVE,
+    cursor: CursorQ = None,
 ) -> Response:
     """Leads, newest first by default. Pages by number reach 10,000 rows deep; ``next_cursor`` goes on
     from any page to any depth at the same speed. Ties in the sort column are ordered by lead id."""
-    params = _filters(status, source, state, search, created_from, created_to, origin, run_id) | _present(
-        page=page, page_size=int(page_size), cursor=cursor, sort=sort, order=order
-    )
+    params = filters | _present(page=page, page_size=int(page_size), cursor=cursor)
     # The owner's JSON goes to the client as it came (a page of leads is the API's hottest answer).
     data = await ask_raw(ctx.nc, "q.sourcing.leads.list", params, timeout=config.query_timeout_seconds)
     return Response(content=data, media_type="application/json")
@@ -172,27 +183,10 @@ async def create_lead(user: OperatorUser, ctx: Context, config: Config, lead: Le
 
 # Declared before /{lead_id} so that "export" is not read as an id.
 @router.get("/export/csv", responses={200: {"content": {"text/csv": {}}}, **_OWNER_DOWN})
-async def export_csv(
-    _: AnyUser,
-    ctx: Context,
-    config: Config,
-    status: StatusQ = None,
-    source: SourceQ = None,
-    state: StateQ = None,
-    search: SearchQ = None,
-    created_from: FromQ = None,
-    created_to: ToQ = None,
-    origin: OriginQ = None,
-    run_id: RunQ = None,
-    sort: SortQ = "created_at",
-    order: OrderQ = "desc",
-) -> StreamingResponse:
+async def export_csv(_: AnyUser, ctx: Context, config: Config, filters: LeadFilters) -> StreamingResponse:
     """Every matching lead as CSV, streamed slice by slice (memory stays flat however many there are).
     Cells that a spreadsheet would run as a formula are prefixed with ``'``."""
-    params = _filters(status, source, state, search, created_from, created_to, origin, run_id) | {
-        "sort": sort,
-        "order": order,
-    }
+    params = filters
     # The owner formats the CSV (it knows the columns). The first slice is fetched before answering, so
     # an unavailable owner is a 503, not a broken download.
     first = await ask(ctx.nc, "q.sourcing.leads.export", params, timeout=config.query_timeout_seconds)
