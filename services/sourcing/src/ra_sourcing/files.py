@@ -561,7 +561,7 @@ class PreviewRow:
 
 @dataclass(frozen=True, slots=True)
 class ImportPreview:
-    """What pass 1 found. ``errors`` holds the first ``max_errors`` row errors; ``error_count`` all."""
+    """What a read of the whole file found. ``errors`` holds the first ``max_errors`` row errors; ``error_count`` all."""
 
     header: ImportHeader
     rows: list[PreviewRow]
@@ -584,7 +584,7 @@ def preview_import(
     sample_size: int = 20,
     max_errors: int = 200,
 ) -> ImportPreview:
-    """Pass 1: validate the whole file, keeping only the first rows and errors. A file with a header and
+    """A dry run: validate the whole file, keeping only the first rows and errors. A file with a header and
     no data rows is refused as a file (nothing to import)."""
     sample: list[PreviewRow] = []
     errors: list[RowError] = []
