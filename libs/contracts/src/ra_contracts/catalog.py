@@ -69,7 +69,13 @@ STREAMS: dict[str, StreamSpec] = {
         ),
         StreamSpec(
             "ENRICHMENT_EVENTS",
-            ("contact.created", "lead.enriched", "pipeline.run.contact_enrichment.>"),
+            (
+                "contact.created",
+                "contact.updated",
+                "contact.deleted",
+                "lead.enriched",
+                "pipeline.run.contact_enrichment.>",
+            ),
             owner="enrichment",
             description="Events published by the enrichment service",
         ),
@@ -156,7 +162,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "enrichment",
             description="Finds decision-maker contacts for each lead and ranks them P1–P5 (SOP §3).",
-            publishes=(ev.ContactCreated, ev.LeadEnriched, *_RUN_EVENTS),
+            publishes=(ev.ContactCreated, ev.ContactUpdated, ev.ContactDeleted, ev.LeadEnriched, *_RUN_EVENTS),
             consumers=(
                 ConsumerSpec(
                     "enrichment",
@@ -185,7 +191,16 @@ SERVICES: dict[str, ServiceSpec] = {
                 ),
             ),
             queries=(
-                QuerySpec("enrichment", "q.enrichment.contacts.list", "Contacts, filtered by lead"),
+                QuerySpec(
+                    "enrichment", "q.enrichment.contacts.list", "Contacts, filtered, searched, sorted, paginated"
+                ),
+                QuerySpec("enrichment", "q.enrichment.contacts.get", "One contact by id"),
+                QuerySpec("enrichment", "q.enrichment.contacts.create", "Add a contact to a lead by hand"),
+                QuerySpec("enrichment", "q.enrichment.contacts.update", "Change a contact"),
+                QuerySpec("enrichment", "q.enrichment.contacts.delete", "Delete a contact"),
+                QuerySpec(
+                    "enrichment", "q.enrichment.contacts.stats", "Contact counts by priority, validation, source"
+                ),
                 QuerySpec("enrichment", "q.enrichment.runs.list", "Contact-enrichment runs"),
                 QuerySpec("enrichment", "q.enrichment.runs.get", "One contact-enrichment run"),
             ),
@@ -206,6 +221,8 @@ MESSAGES: dict[str, type[Payload]] = {
         ev.RunContactEnrichment,
         *_LEAD_EVENTS,
         ev.ContactCreated,
+        ev.ContactUpdated,
+        ev.ContactDeleted,
         ev.LeadEnriched,
         *_RUN_EVENTS,
         ev.SettingUpdated,

@@ -140,6 +140,30 @@ class ContactCreated(Payload):
     state: str | None = None
 
 
+class ContactUpdated(Payload):
+    """A person changed a contact; ``changes`` holds the new values of the changed fields."""
+
+    TYPE = "contact.updated"
+    SUBJECT = "contact.updated"
+
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    changes: dict[str, Any]
+    updated_by: str | None = None
+
+
+class ContactDeleted(Payload):
+    """A contact was deleted (by a person, or with its lead); services keeping a copy drop theirs."""
+
+    TYPE = "contact.deleted"
+    SUBJECT = "contact.deleted"
+
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    email: str | None = None
+    deleted_by: str | None = None
+
+
 class LeadEnriched(Payload):
     TYPE = "lead.enriched"
     SUBJECT = "lead.enriched"

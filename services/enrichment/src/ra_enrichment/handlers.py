@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from ra_contracts.contacts import CONTACT_SORT_FIELDS, ContactInput, ContactPatch, Priority
 from ra_contracts.defaults import DECISION_MAKER_TITLES
 from ra_contracts.events import (
+    ContactDeleted,
     LeadCreated,
     LeadDeleted,
     LeadUpdated,
@@ -19,10 +21,12 @@ from ra_contracts.events import (
     RunContactEnrichment,
 )
 from ra_runtime.messaging import Inbound
+from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.runs import run_queries, start_run
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ra_enrichment import contacts
 from ra_enrichment import repository as repo
 from ra_enrichment.models import Contact, JobRun, LeadRef
 from ra_enrichment.pipeline import EnrichTally, LeadToEnrich, enrich_leads
@@ -49,8 +53,36 @@ def contact_provider(ctx: ServiceContext) -> ContactProvider:
 
 class ContactQuery(BaseModel):
     lead_id: uuid.UUID | None = None
-    page: int = Field(1, ge=1)
+    priority: Priority | None = None
+    validation_status: Literal["valid", "invalid", "catch_all", "unknown", "none"] | None = None
+    source: str | None = Field(None, max_length=32)
+    search: str | None = Field(None, max_length=200)
+    page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=100)
+    sort: str = "priority"
+    order: str = Field("asc", pattern="^(asc|desc)$")
+
+    def where(self) -> repo.ContactFilter:
+        return repo.ContactFilter(
+            lead_id=self.lead_id,
+            priority=self.priority,
+            validation_status=self.validation_status,
+            source=self.source,
+            search=self.search,
+        )
+
+
+class Actor(BaseModel):
+    actor: str | None = None
+
+
+class ContactCreate(Actor):
+    contact: ContactInput
+
+
+class ContactUpdate(Actor):
+    contact_id: uuid.UUID
+    changes: ContactPatch
 
 
 def contact_view(c: Contact) -> dict[str, Any]:
@@ -162,15 +194,53 @@ async def build(ctx: ServiceContext) -> Wiring:
 
     async def contacts_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         q = ContactQuery.model_validate(params)
-        items, total = await repo.list_contacts(session, lead_id=q.lead_id, page=q.page, page_size=q.page_size)
+        if q.sort not in CONTACT_SORT_FIELDS:
+            raise QueryError(400, f"cannot sort by {q.sort!r}; one of: {', '.join(CONTACT_SORT_FIELDS)}")
+        items, total = await repo.list_contacts(
+            session, q.where(), page=q.page, page_size=q.page_size, sort=q.sort, order=q.order
+        )
         return {"items": [contact_view(c) for c in items], "total": total, "page": q.page, "page_size": q.page_size}
+
+    async def contacts_stats(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        return await repo.contact_stats(session, ContactQuery.model_validate(params).where())
+
+    async def contacts_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        contact = await session.get(Contact, uuid_param(params, "contact_id"))
+        if contact is None:
+            raise QueryError(404, "contact not found")
+        return contact_view(contact)
+
+    async def contacts_create(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        req = ContactCreate.model_validate(params)
+        async with session.begin():
+            return contact_view(await contacts.create_contact(session, ctx.outbox, req.contact, req.actor))
+
+    async def contacts_update(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        req = ContactUpdate.model_validate(params)
+        async with session.begin():
+            contact = await contacts.update_contact(session, ctx.outbox, req.contact_id, req.changes, req.actor)
+            return contact_view(contact)
+
+    async def contacts_delete(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        contact_id = uuid_param(params, "contact_id")
+        async with session.begin():
+            await contacts.delete_contact(session, ctx.outbox, contact_id, Actor.model_validate(params).actor)
+        return {"contact_id": contact_id, "deleted": True}
 
     async def on_lead_changed(session: AsyncSession, batch: list[Inbound]) -> None:
         """Follow sourcing's edits: a changed lead updates the copy here; a deleted one takes its contacts."""
         for item in batch:
             event = item.payload
             if isinstance(event, LeadDeleted):
-                await repo.forget_lead(session, event.lead_id)
+                gone = await repo.forget_lead(session, event.lead_id)
+                await ctx.outbox.add(
+                    session,
+                    [
+                        ContactDeleted(contact_id=c, lead_id=event.lead_id, email=e, deleted_by=event.deleted_by)
+                        for c, e in gone
+                    ],
+                    correlation_id=str(event.lead_id),
+                )
             elif isinstance(event, LeadUpdated):
                 await repo.update_lead_copy(session, event.lead_id, event.changes)
 
@@ -182,6 +252,11 @@ async def build(ctx: ServiceContext) -> Wiring:
         },
         queries={
             "q.enrichment.contacts.list": contacts_list,
+            "q.enrichment.contacts.get": contacts_get,
+            "q.enrichment.contacts.create": contacts_create,
+            "q.enrichment.contacts.update": contacts_update,
+            "q.enrichment.contacts.delete": contacts_delete,
+            "q.enrichment.contacts.stats": contacts_stats,
             **run_queries("enrichment", JobRun),
         },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,21 +64,97 @@ async def mark_leads(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) 
     )
 
 
+CONTACT_SORT: dict[str, Any] = {
+    "created_at": Contact.created_at,
+    "updated_at": Contact.updated_at,
+    "priority": sa.func.coalesce(Contact.priority, "P9"),
+    "first_name": sa.func.coalesce(Contact.first_name, ""),
+    "last_name": sa.func.coalesce(Contact.last_name, ""),
+    "email": Contact.email,
+    "title": sa.func.coalesce(Contact.title, ""),
+    "company_name": sa.func.coalesce(Contact.company_name, ""),
+    "state": sa.func.coalesce(Contact.state, ""),
+    "source": Contact.source,
+    "validation_status": sa.func.coalesce(Contact.validation_status, ""),
+}
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    lead_id: uuid.UUID | None = None
+    priority: str | None = None
+    #: a status, or "none" for contacts not validated yet
+    validation_status: str | None = None
+    source: str | None = None
+    search: str | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        out: list[sa.ColumnElement[bool]] = []
+        if self.lead_id:
+            out.append(Contact.lead_id == self.lead_id)
+        if self.priority:
+            out.append(Contact.priority == self.priority)
+        if self.validation_status == "none":
+            out.append(Contact.validation_status.is_(None))
+        elif self.validation_status:
+            out.append(Contact.validation_status == self.validation_status)
+        if self.source:
+            out.append(Contact.source == self.source)
+        if self.search:
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"
+            columns = (Contact.first_name, Contact.last_name, Contact.email, Contact.title, Contact.company_name)
+            out.append(sa.or_(*(c.ilike(like) for c in columns)))
+        return out
+
+
 async def list_contacts(
-    session: AsyncSession, *, lead_id: uuid.UUID | None, page: int, page_size: int
+    session: AsyncSession,
+    where: ContactFilter,
+    *,
+    page: int,
+    page_size: int,
+    sort: str = "priority",
+    order: str = "asc",
 ) -> tuple[list[Contact], int]:
-    where = Contact.lead_id == lead_id if lead_id else sa.true()
-    total = (await session.execute(sa.select(sa.func.count()).select_from(Contact).where(where))).scalar_one()
+    conditions = where.conditions()
+    total = (await session.execute(sa.select(sa.func.count()).select_from(Contact).where(*conditions))).scalar_one()
+    key = CONTACT_SORT[sort]
+    ordering = [key.desc(), Contact.contact_id.desc()] if order == "desc" else [key.asc(), Contact.contact_id.asc()]
     rows = (
         await session.execute(
-            sa.select(Contact)
-            .where(where)
-            .order_by(Contact.lead_id, Contact.priority, Contact.created_at, Contact.contact_id)
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+            sa.select(Contact).where(*conditions).order_by(*ordering).limit(page_size).offset((page - 1) * page_size)
         )
     ).scalars()
     return list(rows), int(total)
+
+
+async def contact_stats(session: AsyncSession, where: ContactFilter) -> dict[str, Any]:
+    """Counts by priority, by validation status (``none`` = not validated yet) and by source."""
+    conditions = where.conditions()
+    out: dict[str, Any] = {}
+    for name, column in (
+        ("by_priority", sa.func.coalesce(Contact.priority, "none")),
+        ("by_validation_status", sa.func.coalesce(Contact.validation_status, "none")),
+        ("by_source", Contact.source),
+    ):
+        rows = await session.execute(sa.select(column, sa.func.count()).where(*conditions).group_by(column))
+        out[name] = {str(k): int(n) for k, n in rows}
+    out["total"] = sum(out["by_source"].values())
+    return out
+
+
+async def lead_contacts(session: AsyncSession, lead_id: uuid.UUID) -> list[Contact]:
+    """A lead's contacts, best first (the first is the summary sourcing keeps on the lead)."""
+    return list(
+        (
+            await session.execute(
+                sa.select(Contact)
+                .where(Contact.lead_id == lead_id)
+                .order_by(sa.func.coalesce(Contact.priority, "P9"), Contact.created_at, Contact.contact_id)
+            )
+        ).scalars()
+    )
 
 
 async def update_run(
@@ -112,7 +189,11 @@ async def update_lead_copy(session: AsyncSession, lead_id: uuid.UUID, changes: d
         await session.execute(sa.update(t).where(t.c.lead_id == lead_id).values(**values))
 
 
-async def forget_lead(session: AsyncSession, lead_id: uuid.UUID) -> None:
-    """Drop the copy of a deleted lead and its contacts (they were found for that job posting)."""
-    await session.execute(sa.delete(Contact.__table__).where(Contact.__table__.c.lead_id == lead_id))
+async def forget_lead(session: AsyncSession, lead_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """Drop the copy of a deleted lead and its contacts (they were found for that job posting); returns
+    the deleted contacts' ids and emails."""
+    t = Contact.__table__
+    gone = await session.execute(sa.delete(t).where(t.c.lead_id == lead_id).returning(t.c.contact_id, t.c.email))
+    deleted = [(r.contact_id, r.email) for r in gone]
     await session.execute(sa.delete(LeadRef.__table__).where(LeadRef.__table__.c.lead_id == lead_id))
+    return deleted

@@ -17,9 +17,9 @@ from ra_runtime.service import ServiceContext
 from ra_gateway.api import (
     auth_routes,
     clients_routes,
+    contacts_routes,
     leads_routes,
     pipeline_routes,
-    query_routes,
     settings_routes,
 )
 from ra_gateway.auth import Authenticator, current_user
@@ -59,7 +59,7 @@ def create_app(
     api.include_router(auth_routes.public_router)
     # Everything else sits behind one router-level token check, so a new route cannot forget it.
     protected = APIRouter(dependencies=[Depends(current_user)])
-    for module in (auth_routes, settings_routes, pipeline_routes, leads_routes, clients_routes, query_routes):
+    for module in (auth_routes, settings_routes, pipeline_routes, leads_routes, clients_routes, contacts_routes):
         protected.include_router(module.router)
     api.include_router(protected)
     app.include_router(api)
