@@ -30,8 +30,11 @@ from ra_enrichment import contacts
 from ra_enrichment import repository as repo
 from ra_enrichment.models import Contact, JobRun, LeadRef
 from ra_enrichment.pipeline import EnrichTally, LeadToEnrich, enrich_leads
+from ra_enrichment.providers.apollo import ApolloContactProvider
 from ra_enrichment.providers.base import ContactProvider
 from ra_enrichment.providers.demo import DemoContactProvider
+from ra_enrichment.providers.errors import ProviderError
+from ra_enrichment.providers.seamless import SeamlessContactProvider
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +46,21 @@ class ProviderUnavailable(Exception):
     pass
 
 
+#: A provider error of these kinds will not go away by retrying the same message (a key is missing or
+#: refused, the plan's credits are spent): the leads wait, pending, for a run once it is fixed.
+LASTING_PROVIDER_ERRORS = frozenset({"config", "auth", "quota"})
+
+
 def contact_provider(ctx: ServiceContext) -> ContactProvider:
     name = str(ctx.settings.get("contact_provider"))
     # "mock" is the SOP's name for the demo provider.
     if name in ("mock", "demo"):
         return DemoContactProvider()
-    raise ProviderUnavailable(f"contact provider {name!r} is not available in this version")
+    if name == "apollo":
+        return ApolloContactProvider.from_settings(ctx.settings.get)
+    if name == "seamless":
+        return SeamlessContactProvider.from_settings(ctx.settings.get)
+    raise ProviderUnavailable(f"unknown contact provider {name!r}")
 
 
 class ContactQuery(BaseModel):
@@ -96,6 +108,15 @@ def to_enrich(lead: LeadRef) -> LeadToEnrich:
 
 
 async def build(ctx: ServiceContext) -> Wiring:
+    def priority_patterns() -> dict[str, tuple[str, ...]]:
+        return {
+            level: tuple(ctx.settings.get(f"contact_priority_{level.lower()}_patterns"))
+            for level in ("P1", "P2", "P3", "P4", "P5")
+        }
+
+    def cache_days() -> int:
+        return int(ctx.settings.get("contact_cache_days"))
+
     def limits() -> tuple[int, list[str]]:
         return int(ctx.settings.get("max_contacts_per_job")), list(DECISION_MAKER_TITLES)
 
@@ -129,13 +150,65 @@ async def build(ctx: ServiceContext) -> Wiring:
             for e in events
             if e.lead_id in fresh
         ]
-        await enrich_leads(session, ctx.outbox, provider, leads, max_contacts=max_contacts, titles=titles)
+        try:
+            # In a savepoint: when the provider cannot answer, the leads are still recorded (pending).
+            async with session.begin_nested():
+                await enrich_leads(
+                    session,
+                    ctx.outbox,
+                    provider,
+                    leads,
+                    max_contacts=max_contacts,
+                    titles=titles,
+                    cache_days=cache_days(),
+                    patterns=priority_patterns(),
+                )
+        except ProviderError as exc:
+            if exc.kind not in LASTING_PROVIDER_ERRORS:
+                raise  # timeouts, rate limits, outages: the batch is retried with backoff
+            log.warning("auto-enrichment stopped, the leads stay pending for a run: %s: %s", provider.name, exc)
 
     async def on_run_command(session: AsyncSession, batch: list[Inbound]) -> None:
         for item in batch:
             cmd = item.payload
             assert isinstance(cmd, RunContactEnrichment)
             await run_contact_enrichment(session, cmd)
+
+    async def enrich_chunk(
+        run_id: uuid.UUID,
+        provider: ContactProvider,
+        size: int,
+        max_contacts: int,
+        titles: list[str],
+        tally: EnrichTally,
+    ) -> int | None:
+        """Claim and enrich up to ``size`` pending leads in one transaction; None when none are left."""
+        async with ctx.sessions() as s, s.begin():
+            leads = await repo.claim_pending_leads(s, size)
+            if not leads:
+                return None
+            part = await enrich_leads(
+                s,
+                ctx.outbox,
+                provider,
+                [to_enrich(x) for x in leads],
+                max_contacts=max_contacts,
+                titles=titles,
+                cache_days=cache_days(),
+                patterns=priority_patterns(),
+            )
+            tally.add(part)
+            await repo.update_run(s, run_id, counts=tally.counts())
+            await ctx.outbox.add(
+                s,
+                [
+                    PipelineRunProgressed(
+                        run_id=run_id, pipeline="contact_enrichment", status="running", counts=tally.counts()
+                    )
+                ],
+                str(run_id),
+            )
+            return len(leads)
 
     async def run_contact_enrichment(session: AsyncSession, cmd: RunContactEnrichment) -> None:
         run_id = cmd.run_id
@@ -155,25 +228,17 @@ async def build(ctx: ServiceContext) -> Wiring:
         # Each chunk commits on its own: leads are claimed with SKIP LOCKED, so a crash loses nothing and a
         # redelivered command simply carries on with whatever is still pending.
         while provider is not None and remaining > 0:
-            async with ctx.sessions() as s, s.begin():
-                leads = await repo.claim_pending_leads(s, min(RUN_CHUNK, remaining))
-                if not leads:
-                    break
-                part = await enrich_leads(
-                    s, ctx.outbox, provider, [to_enrich(x) for x in leads], max_contacts=max_contacts, titles=titles
-                )
-                tally.add(part)
-                remaining -= len(leads)
-                await repo.update_run(s, run_id, counts=tally.counts())
-                await ctx.outbox.add(
-                    s,
-                    [
-                        PipelineRunProgressed(
-                            run_id=run_id, pipeline="contact_enrichment", status="running", counts=tally.counts()
-                        )
-                    ],
-                    str(run_id),
-                )
+            try:
+                part = await enrich_chunk(run_id, provider, min(RUN_CHUNK, remaining), max_contacts, titles, tally)
+            except ProviderError as exc:
+                # Credits spent, key refused, provider down after retries: the run stops and says why; the
+                # chunk rolled back, so its leads are still pending for the next run.
+                tally.errors += 1
+                status, error = "failed", f"{provider.name}: {exc}"
+                break
+            if part is None:
+                break
+            remaining -= part
         run = await repo.update_run(session, run_id, counts=tally.counts(), status=status, error_message=error)
         done_cls = PipelineRunCompleted if status == "completed" else PipelineRunFailed
         await ctx.outbox.add(

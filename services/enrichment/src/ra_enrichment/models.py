@@ -67,6 +67,19 @@ class Contact(Base):
     __table_args__ = (sa.UniqueConstraint("lead_id", "email", name="uq_contact_email_per_lead"),)
 
 
+class ProviderAnswer(Base):
+    """What a paid contact provider answered for a company (and state): reused for the company's other
+    leads for ``contact_cache_days``, so the provider is never paid twice for the same search."""
+
+    __tablename__ = "provider_answers"
+
+    provider: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    #: ``normalized company|state``
+    company_key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    fetched_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
 class JobRun(Base):
     __tablename__ = "job_runs"
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ra_contracts.defaults import PRIORITY_TITLE_PATTERNS
 from ra_contracts.envelope import Payload
 from ra_contracts.events import ContactCreated, ContactSummary, LeadEnriched
 from ra_runtime.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_enrichment import repository as repo
-from ra_enrichment.providers.base import ContactProvider, ContactSearch
+from ra_enrichment.providers.base import ContactCandidate, ContactProvider, ContactSearch
 from ra_enrichment.rules import select_contacts
 
 
@@ -36,9 +38,13 @@ class EnrichTally:
     no_contacts: int = 0
     contacts: int = 0
     errors: int = 0
+    #: searches sent to the provider, and leads answered without one (same company and state as another
+    #: lead of the batch, or a paid provider's stored answer)
+    provider_calls: int = 0
+    calls_saved: int = 0
 
     def add(self, other: EnrichTally) -> None:
-        for k in ("leads", "enriched", "no_contacts", "contacts", "errors"):
+        for k in ("leads", "enriched", "no_contacts", "contacts", "errors", "provider_calls", "calls_saved"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
     def counts(self) -> dict[str, int]:
@@ -48,7 +54,14 @@ class EnrichTally:
             "no_contacts": self.no_contacts,
             "contacts_created": self.contacts,
             "errors": self.errors,
+            "provider_calls": self.provider_calls,
+            "calls_saved": self.calls_saved,
         }
+
+
+def company_key(lead: LeadToEnrich) -> str:
+    """What a provider's answer is kept under: the same company in the same state is one search."""
+    return f"{lead.normalized_company}|{(lead.state or '').upper()}"
 
 
 async def enrich_leads(
@@ -60,12 +73,26 @@ async def enrich_leads(
     max_contacts: int,
     titles: list[str],
     concurrency: int = 16,
+    cache_days: int = 30,
+    patterns: Mapping[str, Sequence[str]] = PRIORITY_TITLE_PATTERNS,
 ) -> EnrichTally:
-    """Enrich ``leads`` inside the caller's transaction."""
+    """Enrich ``leads`` inside the caller's transaction.
+
+    One search per company and state: leads of the same company share its answer, and a paid provider's
+    answer is stored and reused for ``cache_days`` (the demo provider, free, is asked every time).
+    """
     tally = EnrichTally(leads=len(leads))
     gate = asyncio.Semaphore(concurrency)
+    by_key: dict[str, LeadToEnrich] = {}
+    for lead in leads:
+        by_key.setdefault(company_key(lead), lead)
+    paid = bool(getattr(provider, "paid", True))
+    answers: dict[str, list[ContactCandidate]] = {}
+    if paid:
+        stored = await repo.cached_answers(session, provider.name, list(by_key), cache_days)
+        answers = {k: [ContactCandidate.model_validate(c) for c in v] for k, v in stored.items()}
 
-    async def search(lead: LeadToEnrich) -> list[Any]:
+    async def search(lead: LeadToEnrich) -> list[ContactCandidate]:
         async with gate:
             return await provider.search(
                 ContactSearch(
@@ -78,16 +105,25 @@ async def enrich_leads(
                 )
             )
 
-    results = await asyncio.gather(*(search(lead) for lead in leads), return_exceptions=True)
+    missing = [k for k in by_key if k not in answers]
+    results = await asyncio.gather(*(search(by_key[k]) for k in missing), return_exceptions=True)
+    fresh: dict[str, list[ContactCandidate]] = {}
+    for key, found in zip(missing, results, strict=True):
+        if isinstance(found, BaseException):
+            # A provider failure aborts the batch, so the leads stay pending (see the callers).
+            raise found
+        fresh[key] = found
+    tally.provider_calls = len(missing)
+    tally.calls_saved = len(leads) - len(missing)
+    if paid and fresh:
+        await repo.store_answers(session, provider.name, {k: [c.model_dump() for c in v] for k, v in fresh.items()})
+    answers |= fresh
     now = datetime.now(UTC)
     contact_rows: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     events: list[tuple[uuid.UUID | None, Payload]] = []
-    for lead, found in zip(leads, results, strict=True):
-        if isinstance(found, BaseException):
-            # A provider failure aborts the batch, so the leads stay pending and the message is retried.
-            raise found
-        selected = select_contacts(found, max_contacts=max_contacts)
+    for lead in leads:
+        selected = select_contacts(answers[company_key(lead)], max_contacts=max_contacts, patterns=patterns)
         rows = [
             {
                 "contact_id": uuid.uuid4(),

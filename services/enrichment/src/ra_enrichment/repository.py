@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ra_enrichment.models import Contact, JobRun, LeadRef
+from ra_enrichment.models import Contact, JobRun, LeadRef, ProviderAnswer
 
 
 async def record_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
@@ -197,3 +197,35 @@ async def forget_lead(session: AsyncSession, lead_id: uuid.UUID) -> list[tuple[u
     deleted = [(r.contact_id, r.email) for r in gone]
     await session.execute(sa.delete(LeadRef.__table__).where(LeadRef.__table__.c.lead_id == lead_id))
     return deleted
+
+
+# --- provider answers (the per-company cache) -----------------------------------------------------------
+
+
+async def cached_answers(
+    session: AsyncSession, provider: str, keys: Sequence[str], max_age_days: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The stored answers of ``provider`` for ``keys`` that are younger than ``max_age_days``."""
+    if not keys or max_age_days <= 0:
+        return {}
+    t = ProviderAnswer.__table__
+    rows = await session.execute(
+        sa.select(t.c.company_key, t.c.candidates).where(
+            t.c.provider == provider,
+            t.c.company_key.in_(list(keys)),
+            t.c.fetched_at > sa.func.now() - sa.func.make_interval(0, 0, 0, max_age_days),
+        )
+    )
+    return {key: list(candidates) for key, candidates in rows}
+
+
+async def store_answers(session: AsyncSession, provider: str, answers: dict[str, list[dict[str, Any]]]) -> None:
+    if not answers:
+        return
+    t = ProviderAnswer.__table__
+    stmt = pg_insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.provider, t.c.company_key],
+        set_={"candidates": stmt.excluded.candidates, "fetched_at": sa.func.now()},
+    )
+    await session.execute(stmt, [{"provider": provider, "company_key": k, "candidates": v} for k, v in answers.items()])

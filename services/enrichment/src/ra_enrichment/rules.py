@@ -37,10 +37,20 @@ _PriorityLevels = tuple[tuple[str, re.Pattern[str]], ...]
 def _compile_levels(patterns: tuple[tuple[str, tuple[str, ...]], ...]) -> _PriorityLevels:
     levels: list[tuple[str, re.Pattern[str]]] = []
     for level, level_patterns in sorted(patterns):
-        alternatives = "|".join(f"(?:{pattern.strip()})" for pattern in level_patterns if pattern.strip())
+        alternatives = "|".join(f"(?:{_usable(pattern.strip())})" for pattern in level_patterns if pattern.strip())
         if alternatives:
             levels.append((level, re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])", re.IGNORECASE)))
     return tuple(levels)
+
+
+def _usable(pattern: str) -> str:
+    """The pattern, or (when a person typed something that is not a valid regular expression, say
+    "C++ lead") the same text matched literally."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return re.escape(pattern)
+    return pattern
 
 
 def _priority_levels(patterns: Mapping[str, Sequence[str]]) -> _PriorityLevels:

@@ -147,3 +147,45 @@ async def test_viewers_read_contacts_but_cannot_change_them(api: Api) -> None:
         assert (await viewer.delete(f"/contacts/{some}")).status_code == 403
     finally:
         await viewer.aclose()
+
+
+async def test_a_provider_that_cannot_answer_leaves_the_leads_pending_and_fails_the_run(api: Api) -> None:
+    # Apollo chosen, but no key saved: lasting errors are not retried; the leads wait for a run.
+    r = await api.http.put("/settings/contact_provider", json={"value": "apollo"})
+    assert r.status_code == 200, r.text
+    assert api.enrichment.ctx is not None
+    settings = api.enrichment.ctx.settings
+
+    async def applied() -> bool:
+        return settings.get("contact_provider") == "apollo"
+
+    await eventually(applied, what="enrichment to see the new provider")
+    lead_id = uuid.uuid4()
+    await publish(
+        api,
+        LeadCreated(
+            lead_id=lead_id, company_name="Pioneer Metals", normalized_company="pioneer metals", job_title="HR"
+        ),
+    )
+    from ra_enrichment.models import LeadRef
+
+    ctx = api.enrichment.ctx
+    assert ctx is not None
+
+    async def recorded_pending() -> bool:
+        async with ctx.sessions() as s:
+            lead = await s.get(LeadRef, lead_id)
+            return lead is not None and lead.enrichment_status == "pending"
+
+    await eventually(recorded_pending, what="the lead recorded, pending (auto-enrichment could not run)")
+    run = (await api.http.post("/pipelines/contact-enrichment/run", json={})).json()
+
+    async def finished() -> dict[str, Any] | None:
+        got = (await api.http.get(f"/pipelines/runs/{run['run_id']}")).json()
+        return got if got["status"] in ("completed", "failed") else None
+
+    result = await eventually(finished, what="the enrichment run")
+    assert result["status"] == "failed" and result["counts"]["errors"] == 1
+    assert "apollo" in result["error_message"] and "apollo_api_key" in result["error_message"]
+    assert (await api.http.get("/contacts", params={"lead_id": str(lead_id)})).json()["total"] == 0
+    assert await recorded_pending()  # still waiting for a run with a working provider

@@ -172,3 +172,12 @@ def test_select_contacts_ranks_dedups_and_limits() -> None:
 def test_select_contacts_defaults_to_four() -> None:
     found = [candidate(email=f"person{i}@acme.demo.example") for i in range(10)]
     assert len(select_contacts(found)) == 4
+
+
+def test_priority_patterns_come_from_settings_and_a_broken_one_does_not_break_the_rest() -> None:
+    from ra_enrichment.rules import assign_priority
+
+    patterns = {"P1": ("chief of staff",), "P2": ("(head of people", "people partner"), "P3": (), "P4": (), "P5": ()}
+    assert assign_priority("Chief of Staff", patterns) == "P1"
+    assert assign_priority("People Partner", patterns) == "P2"
+    assert assign_priority("HR Manager", patterns) is None

@@ -116,6 +116,8 @@ class DemoContactProvider:
     """Made-up decision-makers per company (``source="demo"``), stable across runs."""
 
     name = "demo"
+    #: Free: its answers are not stored (enrichment.pipeline keeps only paid providers' answers).
+    paid = False
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed

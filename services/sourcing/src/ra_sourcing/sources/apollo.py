@@ -30,13 +30,13 @@ from typing import Any, Self
 import httpx
 from pydantic import ValidationError
 from ra_contracts.defaults import US_STATE_NAMES, US_STATES
+from ra_runtime.http import RetryPolicy
 
 from ra_sourcing.rules import matches_target
 from ra_sourcing.sources.base import FetchResult, JobPosting, SourceError, SourcingCriteria
 from ra_sourcing.sources.http import (
     FetchLedger,
     JsonApi,
-    RetryPolicy,
     country_code,
     is_us,
     open_client,

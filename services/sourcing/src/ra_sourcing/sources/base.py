@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 from ra_contracts.defaults import (
@@ -16,6 +16,7 @@ from ra_contracts.defaults import (
     US_STATE_NAMES,
     US_STATES,
 )
+from ra_runtime.http import ExternalServiceError, ExternalServiceErrorKind
 
 _STATE_CODE_BY_NAME = {name.lower(): code for code, name in US_STATE_NAMES.items()}
 
@@ -90,22 +91,14 @@ class SourcingCriteria(BaseModel):
         return [state.strip().upper() for state in value if state.strip()]
 
 
-SourceErrorKind = Literal["config", "auth", "quota", "rate_limited", "timeout", "unavailable", "bad_response"]
+SourceErrorKind = ExternalServiceErrorKind
 
 
-class SourceError(Exception):
+class SourceError(ExternalServiceError):
     """The source as a whole could not be used (no key, key refused, quota spent, board down …).
 
     ``kind`` says which, so the run can report "quota exhausted" differently from "key refused".
     """
-
-    def __init__(self, kind: SourceErrorKind, message: str) -> None:
-        super().__init__(message)
-        self.kind: SourceErrorKind = kind
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.message}"
 
 
 @dataclass

@@ -1,20 +1,9 @@
-"""What the job-board adapters share: HTTP with retries, failures as :class:`SourceError`, field mapping.
+"""What the job-board adapters share: the runtime's JSON client failing as :class:`SourceError`, field mapping.
 
-A request is retried on 429, 5xx, timeouts and dropped connections, waiting what the provider's
-``Retry-After`` asks (when it is reasonable) or else an exponential backoff with jitter. Whatever still
-fails after the last attempt becomes a :class:`SourceError` whose ``kind`` says why:
-
-============================  =================  ========
-answer                        kind               retried
-============================  =================  ========
-401 / 403                     ``auth``           no
-429 saying quota or credits   ``quota``          no
-401-422 saying credits        ``quota``          no
-429 (a burst limit)           ``rate_limited``   yes
-5xx, dropped connection       ``unavailable``    yes
-timeout                       ``timeout``        yes
-other status, not JSON        ``bad_response``   no
-============================  =================  ========
+Requests go through :class:`ra_runtime.http.JsonApi` (retries on 429, 5xx, timeouts and dropped
+connections, honouring ``Retry-After``); whatever still fails becomes a :class:`SourceError` whose ``kind``
+says why (``auth``, ``quota``, ``rate_limited``, ``unavailable``, ``timeout``, ``bad_response``; the table is
+in :mod:`ra_runtime.http`).
 
 A :class:`FetchLedger` keeps the books of one ``fetch``: every lost request is one message in
 ``FetchResult.errors``; after ``auth`` or ``quota`` the remaining requests are not sent (they would fail
@@ -26,217 +15,33 @@ the adapters' mappings consistent, JobSpy's rows included.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any
 
 import httpx
 from ra_contracts.defaults import US_STATE_NAMES
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from ra_runtime import http as runtime_http
 
 from ra_sourcing.sources.base import FetchResult, JobPosting, SourceError, SourceErrorKind
 
 USER_AGENT = "ra-sourcing/0.1 (lead sourcing for a staffing firm)"
 #: Long enough for any real posting; a board that pastes a whole careers site into one field is cut here.
 MAX_DESCRIPTION_CHARS = 20_000
-# How much of a provider's error text is kept in a message.
-_DETAIL_CHARS = 200
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry one request. Tests pass a tiny backoff and a recording ``sleep``."""
+class JsonApi(runtime_http.JsonApi):
+    """The runtime's JSON client, failing with :class:`SourceError` as the adapters and the ledger expect."""
 
-    attempts: int = 4
-    backoff_initial: float = 1.0
-    backoff_max: float = 20.0
-    jitter: float = 1.0
-    #: A ``Retry-After`` longer than this is not waited for: the request is given up as rate limited.
-    max_retry_after: float = 60.0
-    sleep: Sleep = asyncio.sleep
+    error_type = SourceError
 
 
-class _RetryableAnswer(Exception):
-    """A 429 or 5xx worth another attempt."""
-
-    def __init__(self, status: int, detail: str, retry_after: float | None) -> None:
-        super().__init__(f"{status}: {detail}")
-        self.status = status
-        self.detail = detail
-        self.retry_after = retry_after
-
-
-_RETRYABLE_ERRORS = (_RetryableAnswer, httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-# A 429 that names a quota, credits or a long window (RapidAPI "exceeded the MONTHLY quota", Apollo "…
-# times per hour. Please upgrade your plan") will not clear within a run; RapidAPI's "rate limit per
-# second" and Apollo's "per minute" will.
-_QUOTA_WORDS = re.compile(r"\bquota\b|\bcredits?\b|per (?:hour|day|month)\b|\b(?:daily|monthly)\b", re.IGNORECASE)
-_CREDIT_WORDS = re.compile(r"\bcredits?\b|\bquota\b", re.IGNORECASE)
-
-
-@asynccontextmanager
-async def open_client(client: httpx.AsyncClient | None, timeout: float) -> AsyncIterator[httpx.AsyncClient]:
-    """The injected client as it is (its owner closes it), or a fresh one closed afterwards."""
-    if client is not None:
-        yield client
-        return
-    async with httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT}) as own:
-        yield own
-
-
-class JsonApi:
-    """JSON requests to one provider, retried per the policy. ``requests`` counts what was sent."""
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        timeout: float,
-        retry: RetryPolicy,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.client = client
-        self.timeout = timeout
-        self.retry = retry
-        self.headers = headers or {}
-        self.requests = 0
-        self._backoff = wait_exponential_jitter(
-            multiplier=retry.backoff_initial, max=retry.backoff_max, jitter=retry.jitter
-        )
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Any = None,
-        json_body: Any = None,
-    ) -> Any:
-        """The decoded JSON answer, or :class:`SourceError` (see the module docstring for the kinds)."""
-        attempts = 0
-
-        async def send() -> httpx.Response:
-            nonlocal attempts
-            attempts += 1
-            self.requests += 1
-            response = await self.client.request(
-                method, url, params=params, json=json_body, headers=self.headers, timeout=self.timeout
-            )
-            status = response.status_code
-            if status == 429 or status >= 500:
-                detail = provider_detail(response)
-                if status == 429 and _QUOTA_WORDS.search(detail):
-                    raise SourceError("quota", f"quota exhausted (429): {detail}")
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after is not None and retry_after > self.retry.max_retry_after:
-                    raise SourceError("rate_limited", f"rate limited ({status}), asked to wait {retry_after:g} s")
-                raise _RetryableAnswer(status, detail, retry_after)
-            return response
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(1, self.retry.attempts)),
-            wait=self._wait,
-            retry=retry_if_exception(lambda exc: isinstance(exc, _RETRYABLE_ERRORS)),
-            sleep=self.retry.sleep,
-            reraise=True,
-        )
-        response: httpx.Response | None = None
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    response = await send()
-        except _RetryableAnswer as exc:
-            tries = _attempts(attempts)
-            if exc.status == 429:
-                raise SourceError("rate_limited", f"rate limited (429) after {tries}{_suffix(exc.detail)}") from None
-            raise SourceError(
-                "unavailable", f"server error ({exc.status}) after {tries}{_suffix(exc.detail)}"
-            ) from None
-        except httpx.TimeoutException:
-            raise SourceError("timeout", f"timed out after {_attempts(attempts)}") from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise SourceError("unavailable", f"connection failed after {_attempts(attempts)}: {exc!r}") from None
-        except httpx.HTTPError as exc:  # a proxy refusing, a redirect loop …: not worth another attempt
-            raise SourceError("unavailable", f"request failed: {exc!r}") from None
-        if response is None:  # unreachable: the loop runs at least once and returns or raises
-            raise SourceError("unavailable", "no answer")
-        return _decoded(response)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, _RetryableAnswer) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(self._backoff(state))
-
-
-def _attempts(count: int) -> str:
-    return f"{count} attempt" if count == 1 else f"{count} attempts"
-
-
-def _suffix(detail: str) -> str:
-    return f": {detail}" if detail else ""
-
-
-def _decoded(response: httpx.Response) -> Any:
-    status = response.status_code
-    if status in (401, 402, 403, 422) and _CREDIT_WORDS.search(detail := provider_detail(response)):
-        # Apollo answers a spent credit balance with 4xx (422/403) rather than 429.
-        raise SourceError("quota", f"out of credits ({status}): {detail}")
-    if status in (401, 403):
-        raise SourceError("auth", f"key refused ({status}){_suffix(provider_detail(response))}")
-    if not 200 <= status < 300:
-        raise SourceError("bad_response", f"unexpected answer ({status}){_suffix(provider_detail(response))}")
-    try:
-        return response.json()
-    except ValueError:
-        snippet = " ".join(response.text.split())[:80]
-        raise SourceError("bad_response", f"malformed JSON ({status}): {snippet!r}") from None
-
-
-def provider_detail(response: httpx.Response) -> str:
-    """The provider's own words: ``message`` / ``error`` of a JSON body, else the start of the text."""
-    text = response.text
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail", "error_message"):
-            value = body.get(key)
-            if isinstance(value, dict):
-                value = value.get("message")
-            if isinstance(value, str) and value.strip():
-                return " ".join(value.split())[:_DETAIL_CHARS]
-    return " ".join(text.split())[:_DETAIL_CHARS]
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None when absent or garbled."""
-    if value is None or not value.strip():
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
+def open_client(client: httpx.AsyncClient | None, timeout: float) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The injected client as it is, or a fresh one (closed afterwards) that says it is lead sourcing."""
+    return runtime_http.open_client(client, timeout, user_agent=USER_AGENT)
 
 
 # --- one fetch's book-keeping ----------------------------------------------------------------------

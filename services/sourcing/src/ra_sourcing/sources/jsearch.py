@@ -32,12 +32,12 @@ from typing import Any, Self
 import httpx
 from pydantic import ValidationError
 from ra_contracts.defaults import US_STATE_NAMES
+from ra_runtime.http import RetryPolicy
 
 from ra_sourcing.sources.base import FetchResult, JobPosting, SourceError, SourcingCriteria
 from ra_sourcing.sources.http import (
     FetchLedger,
     JsonApi,
-    RetryPolicy,
     amount_or_none,
     clip_description,
     country_code,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ra_sourcing.sources.http import RetryPolicy
+from ra_runtime.http import RetryPolicy
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 #: Every recorded posting is dated relative to this moment.

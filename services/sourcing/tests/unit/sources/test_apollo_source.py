@@ -6,9 +6,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from ra_runtime.http import RetryPolicy
 from ra_sourcing.sources.apollo import ORGANIZATION_SEARCH_URL, ApolloJobSource
 from ra_sourcing.sources.base import SourceError, SourcingCriteria
-from ra_sourcing.sources.http import RetryPolicy
 
 Recorded = Callable[[str], Any]
 

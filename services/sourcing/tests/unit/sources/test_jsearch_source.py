@@ -7,8 +7,9 @@ import httpx
 import pytest
 import respx
 from ra_contracts.defaults import TARGET_JOB_TITLES
+from ra_runtime.http import RetryPolicy
 from ra_sourcing.sources.base import SourceError, SourcingCriteria
-from ra_sourcing.sources.http import MAX_DESCRIPTION_CHARS, RetryPolicy
+from ra_sourcing.sources.http import MAX_DESCRIPTION_CHARS
 from ra_sourcing.sources.jsearch import JSEARCH_URL, JSearchSource, date_posted_filter
 
 HR_TITLES = ["HR Manager", "HR Director", "HR Generalist", "HR Business Partner"]

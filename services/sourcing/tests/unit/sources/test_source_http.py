@@ -2,9 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from ra_runtime.http import parse_retry_after
 from ra_sourcing.sources.http import (
     employment_type_label,
-    parse_retry_after,
     parse_timestamp,
     title_batches,
     us_state_code,
