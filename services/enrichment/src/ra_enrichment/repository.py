@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from ra_runtime.db import insert_unnest
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +20,9 @@ async def record_leads(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     """Add leads to the read model; returns the ids that were new."""
     if not rows:
         return []
-    t = LeadRef.__table__
-    stmt = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.lead_id]).returning(t.c.lead_id)
-    return list((await session.execute(stmt, list(rows))).scalars())
+    return await insert_unnest(
+        session, LeadRef.__table__, rows, on_conflict_do_nothing=["lead_id"], returning="lead_id"
+    )
 
 
 async def claim_pending_leads(session: AsyncSession, limit: int) -> list[LeadRef]:
@@ -39,9 +40,12 @@ async def claim_pending_leads(session: AsyncSession, limit: int) -> list[LeadRef
 async def insert_contacts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     if not rows:
         return set()
-    t = Contact.__table__
-    stmt = pg_insert(t).on_conflict_do_nothing(constraint="uq_contact_email_per_lead").returning(t.c.contact_id)
-    return set((await session.execute(stmt, list(rows))).scalars())
+    # (lead_id, email) is the uq_contact_email_per_lead constraint: a repeated email is skipped.
+    return set(
+        await insert_unnest(
+            session, Contact.__table__, rows, on_conflict_do_nothing=["lead_id", "email"], returning="contact_id"
+        )
+    )
 
 
 async def mark_leads(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
