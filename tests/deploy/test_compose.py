@@ -40,6 +40,8 @@ DEV_ONLY_MODULES = {
     "pytest-asyncio": {"pytest_asyncio"},
     "pytest-timeout": {"pytest_timeout"},
     "respx": {"respx"},
+    "aiosmtpd": {"aiosmtpd"},
+    "dnslib": {"dnslib"},
     "kubernetes-validate": {"kubernetes_validate"},
     "check-jsonschema": {"check_jsonschema"},
     "mypy": {"mypy", "mypyc"},
