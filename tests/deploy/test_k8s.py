@@ -23,6 +23,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from ra_contracts.catalog import SERVICES as CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -35,19 +36,20 @@ KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"]
 OVERLAYS = ["overlays/dev", "overlays/prod"]
 NAMESPACES = {"overlays/dev": "ra-dev", "overlays/prod": "ra"}
 
-SERVICES = ["sourcing", "enrichment", "gateway"]
-HTTP_PORTS = {"sourcing": 8080, "enrichment": 8080, "gateway": 8000}
+SERVICES = ["sourcing", "enrichment", "validation", "gateway"]
+HTTP_PORTS = {"sourcing": 8080, "enrichment": 8080, "validation": 8080, "gateway": 8000}
 
-# Durable pull consumers that KEDA must scale on: Deployment -> {(stream, consumer)}.
+# Durable pull consumers that KEDA must scale on: every consumer of every worker, from the catalogue.
 KEDA_CONSUMERS = {
-    "ra-sourcing": {("SOURCING_CMD", "sourcing-run"), ("ENRICHMENT_EVENTS", "sourcing-lead-enriched")},
-    "ra-enrichment": {("SOURCING_EVENTS", "enrichment-lead-created"), ("ENRICHMENT_CMD", "enrichment-run")},
+    f"ra-{name}": {(c.stream, c.durable) for c in CATALOG[name].consumers}
+    for name in ("sourcing", "enrichment", "validation")
 }
 
 # Secret keys each service's containers read from ra-secrets.
 SECRET_KEYS = {
     "sourcing": {"DATABASE_URL", "RA_SECRET_KEY"},
     "enrichment": {"DATABASE_URL", "RA_SECRET_KEY"},
+    "validation": {"DATABASE_URL", "RA_SECRET_KEY"},
     "gateway": {"DATABASE_URL", "RA_SECRET_KEY", "RA_JWT_SECRET", "RA_ADMIN_EMAIL", "RA_ADMIN_PASSWORD"},
 }
 
@@ -492,12 +494,14 @@ def test_network_policies(kustomization: str) -> None:
         wanted = {("UDP", 53), ("TCP", 53), ("TCP", 4222), ("TCP", 5432)}
         if name == "ra-sourcing":
             wanted.add(("TCP", 443))
+        if name == "ra-validation":
+            wanted |= {("TCP", 25), ("TCP", 443)}
         assert egress == wanted, f"{name}: egress {egress}"
         allowed_in = _allowed_ports(ingress, "ingress")
         if name == "ra-gateway":
             open_rules = [r for np in ingress for r in np["spec"].get("ingress", []) if not r.get("from")]
             assert {("TCP", 8000)} == {(p["protocol"], p["port"]) for r in open_rules for p in r["ports"]}
-        elif name in ("ra-sourcing", "ra-enrichment"):
+        elif name in ("ra-sourcing", "ra-enrichment", "ra-validation"):
             # Metrics scraping, restricted to a source (no open rule).
             assert allowed_in == {("TCP", 8080)}, f"{name}: ingress {allowed_in}"
             assert all(r.get("from") for np in ingress for r in np["spec"].get("ingress", [])), name

@@ -7,11 +7,12 @@ import pytest
 from ra_enrichment.main import definition as enrichment
 from ra_runtime.testing import ServiceProcess, migrate
 from ra_sourcing.main import definition as sourcing
+from ra_validation.main import definition as validation
 
 
 @pytest.fixture
 async def migrated(database_url: str) -> str:
-    for d in (sourcing(), enrichment()):
+    for d in (sourcing(), enrichment(), validation()):
         await migrate(database_url, d)
     return database_url
 

@@ -11,12 +11,15 @@ from ra_gateway.main import definition as gateway
 from ra_runtime.db import sqlalchemy_url
 from ra_runtime.migrations import upgrade_async
 from ra_sourcing.main import definition as sourcing
+from ra_validation.main import definition as validation
 from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("make", [sourcing, enrichment, gateway], ids=["sourcing", "enrichment", "gateway"])
+@pytest.mark.parametrize(
+    "make", [sourcing, enrichment, validation, gateway], ids=["sourcing", "enrichment", "validation", "gateway"]
+)
 async def test_migrations_match_the_models(database_url: str, make) -> None:
     d = make()
     await upgrade_async(database_url, d.migrations_dir, d.schema)

@@ -80,6 +80,12 @@ STREAMS: dict[str, StreamSpec] = {
             description="Events published by the enrichment service",
         ),
         StreamSpec(
+            "VALIDATION_EVENTS",
+            ("contact.validated", "pipeline.run.email_validation.>"),
+            owner="validation",
+            description="Events published by the validation service",
+        ),
+        StreamSpec(
             "GATEWAY_EVENTS",
             ("settings.updated",),
             owner="gateway",
@@ -92,6 +98,14 @@ STREAMS: dict[str, StreamSpec] = {
             retention="workqueue",
             max_age=timedelta(days=1),
             description="Commands for the sourcing service (work queue)",
+        ),
+        StreamSpec(
+            "VALIDATION_CMD",
+            ("cmd.validation.>",),
+            owner="validation",
+            retention="workqueue",
+            max_age=timedelta(days=1),
+            description="Commands for the validation service (work queue)",
         ),
         StreamSpec(
             "ENRICHMENT_CMD",
@@ -138,6 +152,14 @@ SERVICES: dict[str, ServiceSpec] = {
                     (ev.LeadEnriched,),
                     description="Marks the lead ENRICHED and keeps the first contact's summary",
                 ),
+                ConsumerSpec(
+                    "sourcing",
+                    "sourcing-contact-validated",
+                    "VALIDATION_EVENTS",
+                    ("contact.validated",),
+                    (ev.ContactValidated,),
+                    description="Moves the lead to VALIDATED when one of its contacts is valid",
+                ),
             ),
             queries=(
                 QuerySpec("sourcing", "q.sourcing.leads.list", "Leads, paginated (page or keyset cursor) and filtered"),
@@ -182,6 +204,14 @@ SERVICES: dict[str, ServiceSpec] = {
                 ),
                 ConsumerSpec(
                     "enrichment",
+                    "enrichment-contact-validated",
+                    "VALIDATION_EVENTS",
+                    ("contact.validated",),
+                    (ev.ContactValidated,),
+                    description="Records each contact's validation status",
+                ),
+                ConsumerSpec(
+                    "enrichment",
                     "enrichment-run",
                     "ENRICHMENT_CMD",
                     ("cmd.enrichment.run",),
@@ -206,9 +236,39 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
         ),
         ServiceSpec(
+            "validation",
+            description="Checks contacts' email addresses with the chosen provider or the built-in verifier (SOP §4).",
+            publishes=(ev.ContactValidated, *_RUN_EVENTS),
+            consumers=(
+                ConsumerSpec(
+                    "validation",
+                    "validation-contacts",
+                    "ENRICHMENT_EVENTS",
+                    ("contact.created", "contact.updated", "contact.deleted"),
+                    (ev.ContactCreated, ev.ContactUpdated, ev.ContactDeleted),
+                    description="Keeps the contacts to validate; validates new ones when auto-validation is on",
+                ),
+                ConsumerSpec(
+                    "validation",
+                    "validation-run",
+                    "VALIDATION_CMD",
+                    ("cmd.validation.run",),
+                    (ev.RunEmailValidation,),
+                    max_deliver=3,
+                    description="Validates every contact not validated yet",
+                ),
+            ),
+            queries=(
+                QuerySpec("validation", "q.validation.results.list", "Validation results, filtered, paginated"),
+                QuerySpec("validation", "q.validation.check", "Check one address now"),
+                QuerySpec("validation", "q.validation.runs.list", "Email-validation runs"),
+                QuerySpec("validation", "q.validation.runs.get", "One email-validation run"),
+            ),
+        ),
+        ServiceSpec(
             "gateway",
             description="The unified HTTP API (/api/v1): auth, users, settings; relays queries and commands.",
-            publishes=(ev.SettingUpdated, ev.RunLeadSourcing, ev.RunContactEnrichment),
+            publishes=(ev.SettingUpdated, ev.RunLeadSourcing, ev.RunContactEnrichment, ev.RunEmailValidation),
         ),
     )
 }
@@ -219,11 +279,13 @@ MESSAGES: dict[str, type[Payload]] = {
     for m in (
         ev.RunLeadSourcing,
         ev.RunContactEnrichment,
+        ev.RunEmailValidation,
         *_LEAD_EVENTS,
         ev.ContactCreated,
         ev.ContactUpdated,
         ev.ContactDeleted,
         ev.LeadEnriched,
+        ev.ContactValidated,
         *_RUN_EVENTS,
         ev.SettingUpdated,
     )

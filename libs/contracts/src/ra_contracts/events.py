@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ra_contracts.envelope import Payload
 
-PipelineName = Literal["lead_sourcing", "contact_enrichment"]
+PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation"]
 
 
 # --- commands -----------------------------------------------------------------------------------------
@@ -38,6 +38,17 @@ class RunContactEnrichment(Payload):
 
     TYPE = "cmd.enrichment.run"
     SUBJECT = "cmd.enrichment.run"
+
+    run_id: uuid.UUID
+    requested_by: str | None = None
+    limit: int | None = Field(None, ge=1, le=1_000_000)
+
+
+class RunEmailValidation(Payload):
+    """Validate every contact whose validation status is still empty (SOP §4.1)."""
+
+    TYPE = "cmd.validation.run"
+    SUBJECT = "cmd.validation.run"
 
     run_id: uuid.UUID
     requested_by: str | None = None
@@ -174,6 +185,27 @@ class LeadEnriched(Payload):
     first_contact: ContactSummary | None = None
     run_id: uuid.UUID | None = None
     enriched_at: datetime
+
+
+# --- validation events ----------------------------------------------------------------------------
+
+
+class ContactValidated(Payload):
+    """A contact's email was checked (SOP §4.2): enrichment records the status on the contact, sourcing moves
+    the lead to VALIDATED when one of its contacts is valid, outreach sends only to valid ones."""
+
+    TYPE = "contact.validated"
+    SUBJECT = "contact.validated"
+
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    email: str
+    status: Literal["valid", "invalid", "catch_all", "unknown"]
+    sub_status: str | None = None
+    provider: str
+    checked_at: datetime
+    reused: bool = Field(False, description="Answered from an earlier check of the same address")
+    run_id: uuid.UUID | None = None
 
 
 # --- pipeline runs ------------------------------------------------------------------------------------

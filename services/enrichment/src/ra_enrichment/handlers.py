@@ -11,6 +11,7 @@ from ra_contracts.contacts import CONTACT_SORT_FIELDS, ContactInput, ContactPatc
 from ra_contracts.defaults import DECISION_MAKER_TITLES
 from ra_contracts.events import (
     ContactDeleted,
+    ContactValidated,
     LeadCreated,
     LeadDeleted,
     LeadUpdated,
@@ -309,10 +310,15 @@ async def build(ctx: ServiceContext) -> Wiring:
             elif isinstance(event, LeadUpdated):
                 await repo.update_lead_copy(session, event.lead_id, event.changes)
 
+    async def on_contact_validated(session: AsyncSession, batch: list[Inbound]) -> None:
+        results = [(i.payload.contact_id, i.payload.status) for i in batch if isinstance(i.payload, ContactValidated)]
+        await repo.record_validation(session, results)
+
     return Wiring(
         consumers={
             "enrichment-lead-created": on_lead_created,
             "enrichment-lead-changes": on_lead_changed,
+            "enrichment-contact-validated": on_contact_validated,
             "enrichment-run": on_run_command,
         },
         queries={

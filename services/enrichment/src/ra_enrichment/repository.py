@@ -233,3 +233,19 @@ async def store_answers(session: AsyncSession, provider: str, answers: dict[str,
         set_={"candidates": stmt.excluded.candidates, "fetched_at": sa.func.now()},
     )
     await session.execute(stmt, [{"provider": provider, "company_key": k, "candidates": v} for k, v in answers.items()])
+
+
+async def record_validation(session: AsyncSession, results: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """``contact.validated``: each contact's status (SOP §4.2 step 5), in one statement."""
+    if not results:
+        return
+    await session.execute(
+        sa.text(
+            """
+            UPDATE enrichment.contacts AS c SET validation_status = u.status, updated_at = now()
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[])) AS u(contact_id, status)
+            WHERE c.contact_id = u.contact_id
+            """
+        ),
+        {"ids": [c for c, _ in results], "statuses": [s for _, s in results]},
+    )

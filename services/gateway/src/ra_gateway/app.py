@@ -21,6 +21,7 @@ from ra_gateway.api import (
     leads_routes,
     pipeline_routes,
     settings_routes,
+    validation_routes,
 )
 from ra_gateway.auth import Authenticator, current_user
 from ra_gateway.config import GatewayConfig
@@ -59,7 +60,15 @@ def create_app(
     api.include_router(auth_routes.public_router)
     # Everything else sits behind one router-level token check, so a new route cannot forget it.
     protected = APIRouter(dependencies=[Depends(current_user)])
-    for module in (auth_routes, settings_routes, pipeline_routes, leads_routes, clients_routes, contacts_routes):
+    for module in (
+        auth_routes,
+        settings_routes,
+        pipeline_routes,
+        leads_routes,
+        clients_routes,
+        contacts_routes,
+        validation_routes,
+    ):
         protected.include_router(module.router)
     api.include_router(protected)
     app.include_router(api)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from nats.aio.client import Client as NATS
 from ra_contracts.envelope import Payload
-from ra_contracts.events import RunContactEnrichment, RunLeadSourcing
+from ra_contracts.events import RunContactEnrichment, RunEmailValidation, RunLeadSourcing
 from ra_runtime.outbox import Outbox
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +43,7 @@ OWNERS: dict[str, PipelineOwner] = {
         "sourcing", "q.sourcing.runs.list", "q.sourcing.runs.get", cancel_subject="q.sourcing.runs.cancel"
     ),
     "contact_enrichment": PipelineOwner("enrichment", "q.enrichment.runs.list", "q.enrichment.runs.get"),
+    "email_validation": PipelineOwner("validation", "q.validation.runs.list", "q.validation.runs.get"),
 }
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -56,6 +57,10 @@ def lead_sourcing_command(
 
 def contact_enrichment_command(run_id: uuid.UUID, user: CurrentUser, limit: int | None) -> RunContactEnrichment:
     return RunContactEnrichment(run_id=run_id, requested_by=user.email, limit=limit)
+
+
+def email_validation_command(run_id: uuid.UUID, user: CurrentUser, limit: int | None) -> RunEmailValidation:
+    return RunEmailValidation(run_id=run_id, requested_by=user.email, limit=limit)
 
 
 def queued_view(entry: AuditEntry) -> dict[str, Any]:
@@ -145,9 +150,17 @@ class PipelineRuns:
             *(
                 ask(self.nc, OWNERS[p].list_subject, {"limit": window, "offset": 0}, timeout=self.query_timeout)
                 for p in pipelines
-            )
+            ),
+            return_exceptions=True,
         )
-        by_pipeline = dict(zip(pipelines, answers, strict=True))
+        # An owner that is down hides its own runs, not everyone's: the list says which are missing.
+        unavailable = [p for p, a in zip(pipelines, answers, strict=True) if isinstance(a, ServiceUnavailable)]
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, ServiceUnavailable):
+                raise answer
+        if len(unavailable) == len(pipelines):
+            raise next(a for a in answers if isinstance(a, ServiceUnavailable))
+        by_pipeline = {p: a for p, a in zip(pipelines, answers, strict=True) if not isinstance(a, BaseException)}
         requests = {entry.target: entry for entry in await self._requests(pipelines, window)}
         runs: list[dict[str, Any]] = []
         total = 0
@@ -159,7 +172,9 @@ class PipelineRuns:
                     run = {"requested_at": entry.occurred_at, "requested_by": entry.actor_email, **run}
                 runs.append({"pipeline": p, **run})
         for entry in requests.values():
-            answer = by_pipeline[entry.details["pipeline"]]
+            answer = by_pipeline.get(entry.details["pipeline"])
+            if answer is None:  # its owner is down: shown as queued would be a guess
+                continue
             items = answer.get("items", [])
             # Unknown to its owner only if the owner's window would have shown it: either the owner sent
             # every run it has, or the request is newer than the oldest run it sent (runs start after they
@@ -170,7 +185,13 @@ class PipelineRuns:
                 runs.append(queued_view(entry))
                 total += 1
         runs.sort(key=_when, reverse=True)
-        return {"items": runs[offset:window], "total": total, "limit": limit, "offset": offset}
+        return {
+            "items": runs[offset:window],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "unavailable": [OWNERS[p].service for p in unavailable],
+        }
 
     async def get(self, run_id: uuid.UUID) -> dict[str, Any]:
         entry = await self._request_of(run_id)

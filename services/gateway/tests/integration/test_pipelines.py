@@ -149,6 +149,10 @@ async def test_runs_need_their_owners(gateway: RunningGateway) -> None:
 
     await _answer(gateway, "q.sourcing.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
     await _answer(gateway, "q.enrichment.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
+    # With one owner silent, "no such run" cannot be known: still 503.
+    still = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
+    assert still.status_code == 503
+    await _answer(gateway, "q.validation.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
     missing = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
     assert missing.status_code == 404
 

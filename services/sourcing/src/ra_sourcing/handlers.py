@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 from ra_contracts.events import (
+    ContactValidated,
     LeadEnriched,
     LeadStatusChanged,
     PipelineRunProgressed,
@@ -355,6 +356,19 @@ async def build(ctx: ServiceContext) -> Wiring:
             ],
         )
 
+    async def on_contact_validated(session: AsyncSession, batch: list[Inbound]) -> None:
+        valid = [
+            i.payload.lead_id for i in batch if isinstance(i.payload, ContactValidated) and i.payload.status == "valid"
+        ]
+        moved = await repo.mark_validated(session, valid)
+        await ctx.outbox.add(
+            session,
+            [
+                LeadStatusChanged(lead_id=lead_id, from_status=before, to_status="VALIDATED", reason="validated")
+                for lead_id, before in moved
+            ],
+        )
+
     # --- leads ----------------------------------------------------------------------------------------
 
     async def leads_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
@@ -488,7 +502,11 @@ async def build(ctx: ServiceContext) -> Wiring:
             return run_view(run) | {"status": "cancelled" if outcome == "cancelled" else "cancelling"}
 
     return Wiring(
-        consumers={"sourcing-run": on_run_command, "sourcing-lead-enriched": on_lead_enriched},
+        consumers={
+            "sourcing-run": on_run_command,
+            "sourcing-lead-enriched": on_lead_enriched,
+            "sourcing-contact-validated": on_contact_validated,
+        },
         queries={
             "q.sourcing.leads.list": leads_list,
             "q.sourcing.leads.get": leads_get,

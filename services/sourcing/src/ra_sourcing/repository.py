@@ -146,6 +146,28 @@ async def mark_enriched(session: AsyncSession, updates: Sequence[dict[str, Any]]
     return [(r.lead_id, r.from_status, r.to_status) for r in result if r.from_status != r.to_status]
 
 
+async def mark_validated(session: AsyncSession, lead_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    """NEW / ENRICHED leads with a valid contact move to VALIDATED; returns ``(lead_id, from_status)``."""
+    if not lead_ids:
+        return []
+    result = await session.execute(
+        sa.text(
+            """
+            WITH old AS (
+              SELECT lead_id, status FROM sourcing.leads
+              WHERE lead_id = ANY(CAST(:ids AS uuid[])) AND status IN ('NEW', 'ENRICHED')
+              FOR UPDATE
+            )
+            UPDATE sourcing.leads AS l SET status = 'VALIDATED', updated_at = now()
+            FROM old WHERE l.lead_id = old.lead_id
+            RETURNING l.lead_id, old.status AS from_status
+            """
+        ),
+        {"ids": sorted(set(lead_ids))},
+    )
+    return [(r.lead_id, r.from_status) for r in result]
+
+
 # --- job runs ---------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from starlette.background import BackgroundTask
 from ra_gateway.api.deps import Context, Runs
 from ra_gateway.api.schemas import (
     ContactEnrichmentRunRequest,
+    EmailValidationRunRequest,
     LeadSourcingRunRequest,
     PipelineName,
     PipelineRun,
@@ -26,7 +27,7 @@ from ra_gateway.api.schemas import (
 )
 from ra_gateway.auth import AnyUser, OperatorUser
 from ra_gateway.errors import InvalidValue, NotFound
-from ra_gateway.pipeline_runs import contact_enrichment_command, lead_sourcing_command
+from ra_gateway.pipeline_runs import contact_enrichment_command, email_validation_command, lead_sourcing_command
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
 
@@ -64,6 +65,18 @@ async def run_contact_enrichment(
     command = contact_enrichment_command(run_id, user, body.limit)
     await runs.request("contact_enrichment", run_id, command, user, {"limit": body.limit})
     return RunAccepted(run_id=run_id, pipeline="contact_enrichment")
+
+
+@router.post("/email-validation/run", status_code=status.HTTP_202_ACCEPTED, responses=_VIEWERS_CANNOT_RUN)
+async def run_email_validation(
+    user: OperatorUser, runs: Runs, body: Annotated[EmailValidationRunRequest | None, Body()] = None
+) -> RunAccepted:
+    """Queue an email-validation run over every contact not validated yet (SOP §4.1)."""
+    body = body or EmailValidationRunRequest()
+    run_id = uuid.uuid4()
+    command = email_validation_command(run_id, user, body.limit)
+    await runs.request("email_validation", run_id, command, user, {"limit": body.limit})
+    return RunAccepted(run_id=run_id, pipeline="email_validation")
 
 
 @router.get("/runs", responses={503: {"description": "An owning service is not answering"}})

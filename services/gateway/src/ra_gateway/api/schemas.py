@@ -119,7 +119,7 @@ class SettingsInitialized(BaseModel):
 
 # --- pipelines ------------------------------------------------------------------------------------------
 
-PipelineName = Literal["lead_sourcing", "contact_enrichment"]
+PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation"]
 
 
 class LeadSourcingRunRequest(BaseModel):
@@ -133,6 +133,12 @@ class ContactEnrichmentRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int | None = Field(default=None, ge=1, le=1_000_000, description="Enrich at most this many leads")
+
+
+class EmailValidationRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int | None = Field(default=None, ge=1, le=1_000_000, description="Validate at most this many contacts")
 
 
 class RunAccepted(BaseModel):
@@ -162,6 +168,9 @@ class PipelineRunList(BaseModel):
     total: int
     limit: int
     offset: int
+    unavailable: list[str] = Field(
+        default_factory=list, description="Services that did not answer: their runs are missing from the list"
+    )
 
 
 # --- proxied reads --------------------------------------------------------------------------------------

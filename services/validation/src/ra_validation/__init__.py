@@ -1,0 +1,1 @@
+"""Email validation service: checks contacts' addresses before outreach (SOP §4)."""
