@@ -177,7 +177,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             raise QueryError(502, f"{checker.name}: {exc}") from exc
         async with session.begin():
             await repo.store_results(session, [result_row(verdict)])
-        return verdict.model_dump(mode="json") if hasattr(verdict, "model_dump") else dict(vars(verdict))
+        return verdict.model_dump(mode="json")
 
     return Wiring(
         consumers={"validation-contacts": on_contacts, "validation-run": on_run_command},
