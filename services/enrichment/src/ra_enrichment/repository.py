@@ -134,17 +134,20 @@ async def list_contacts(
 
 
 async def contact_stats(session: AsyncSession, where: ContactFilter) -> dict[str, Any]:
-    """Counts by priority, by validation status (``none`` = not validated yet) and by source."""
-    conditions = where.conditions()
-    out: dict[str, Any] = {}
-    for name, column in (
-        ("by_priority", sa.func.coalesce(Contact.priority, "none")),
-        ("by_validation_status", sa.func.coalesce(Contact.validation_status, "none")),
-        ("by_source", Contact.source),
-    ):
-        rows = await session.execute(sa.select(column, sa.func.count()).where(*conditions).group_by(column))
-        out[name] = {str(k): int(n) for k, n in rows}
-    out["total"] = sum(out["by_source"].values())
+    """Counts by priority, by validation status (``none`` = not validated yet) and by source, from one
+    statement (one snapshot: the three breakdowns always add up to the same total)."""
+    priority = sa.func.coalesce(Contact.priority, "none")
+    validation = sa.func.coalesce(Contact.validation_status, "none")
+    rows = await session.execute(
+        sa.select(priority, validation, Contact.source, sa.func.count())
+        .where(*where.conditions())
+        .group_by(priority, validation, Contact.source)
+    )
+    out: dict[str, Any] = {"by_priority": {}, "by_validation_status": {}, "by_source": {}, "total": 0}
+    for p, v, src, n in rows:
+        for name, key in (("by_priority", p), ("by_validation_status", v), ("by_source", src)):
+            out[name][str(key)] = out[name].get(str(key), 0) + int(n)
+        out["total"] += int(n)
     return out
 
 
