@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, NoReturn, Protocol, Self, cast, runtime_checkable
@@ -214,7 +215,7 @@ def missing_key(provider: str, setting: str) -> ValidationProviderError:
     return ValidationProviderError("config", f"{provider} has no API key: set {setting} in Settings")
 
 
-class PaidValidator:
+class PaidValidator(ABC):
     """What the key-based adapters share: the key from Settings (checked at call time, so an adapter can
     always be built and the run reports the missing key), the client, the retry policy, and turning
     :class:`StillVerifying` into an ``unknown`` / ``timeout`` verdict (the pipeline checks those again later).
@@ -262,8 +263,9 @@ class PaidValidator:
     def screen(self, response: httpx.Response) -> httpx.Response:
         return response
 
+    @abstractmethod
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
-        raise NotImplementedError
+        """The provider's single check of ``email``, mapped to a verdict (each adapter's own)."""
 
     def require_key(self) -> str | None:
         if not self.api_key:

@@ -129,17 +129,6 @@ async def test_clearouts_own_timeout_is_asked_again_then_unknown(
     assert (verdict.status, verdict.sub_status, verdict.raw) == ("unknown", "timeout", body)
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.post(INSTANT_VERIFY_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await clearout(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4 and raised.value.kind == "timeout"
-
-
 @pytest.mark.parametrize(
     ("status_code", "body", "expected"),
     [

@@ -154,17 +154,6 @@ async def test_429_forever_is_rate_limited(
     assert len(route.calls) == 4 and raised.value.kind == "rate_limited"
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.get(VERIFY_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await emailable(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4 and raised.value.kind == "timeout"
-
-
 @pytest.mark.parametrize(
     ("body", "expected"),
     [("<html></html>", "malformed JSON (200)"), ('{"state": "sunny"}', "unknown state 'sunny'")],

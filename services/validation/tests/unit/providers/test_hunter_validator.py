@@ -190,18 +190,6 @@ async def test_451_is_an_unknown_verdict_hunter_may_not_give(
     assert (verdict.status, verdict.sub_status, verdict.raw) == ("unknown", "restricted", body)
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.get(EMAIL_VERIFIER_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await hunter(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4
-    assert (raised.value.kind, raised.value.message) == ("timeout", "timed out after 4 attempts")
-
-
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

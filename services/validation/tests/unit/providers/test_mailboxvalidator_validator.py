@@ -136,17 +136,6 @@ async def test_429_is_retried_then_succeeds(
     assert len(route.calls) == 2 and waits == [0.01] and verdict.status == "valid"
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.get(SINGLE_VALIDATION_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await mailboxvalidator(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4 and raised.value.kind == "timeout"
-
-
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

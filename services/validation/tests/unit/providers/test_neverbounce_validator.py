@@ -149,18 +149,6 @@ async def test_another_general_failure_is_a_bad_response(
     assert raised.value.kind == "bad_response" and "Missing required parameter" in raised.value.message
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.get(SINGLE_CHECK_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await neverbounce(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4
-    assert (raised.value.kind, raised.value.message) == ("timeout", "timed out after 4 attempts")
-
-
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

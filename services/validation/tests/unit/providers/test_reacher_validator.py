@@ -132,17 +132,6 @@ async def test_a_spent_monthly_quota_is_a_quota_error(
     assert len(route.calls) == 1 and raised.value.kind == "quota"
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.post(HOSTED_CHECK_URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await reacher(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4 and raised.value.kind == "timeout"
-
-
 @pytest.mark.parametrize(
     ("body", "expected"),
     [("not json", "malformed JSON (200)"), ('{"input": "a@b.example", "is_reachable": "perhaps"}', "'perhaps'")],

@@ -152,17 +152,6 @@ async def test_401_is_an_auth_error(respx_mock: respx.MockRouter, retry: RetryPo
     assert raised.value.kind == "auth"
 
 
-async def test_timeouts_are_retried_then_reported(
-    respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
-) -> None:
-    route = respx_mock.get(VALIDATE_URL).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
-
-    with pytest.raises(ValidationProviderError) as raised:
-        await zerobounce(retry, http).check(EMAIL)
-
-    assert len(route.calls) == 4 and raised.value.kind == "timeout"
-
-
 async def test_server_errors_are_retried_then_unavailable(
     respx_mock: respx.MockRouter, retry: RetryPolicy, http: httpx.AsyncClient
 ) -> None:
