@@ -303,6 +303,7 @@ def test_templated_subjects_are_expanded() -> None:
         "pipeline.run.lead_sourcing.started",
         "pipeline.run.contact_enrichment.started",
         "pipeline.run.email_validation.started",
+        "pipeline.run.outreach.started",
     )
     assert asyncapi.published_subjects("sourcing", PipelineRunStarted) == ("pipeline.run.lead_sourcing.started",)
     assert asyncapi.published_subjects("enrichment", PipelineRunStarted) == ("pipeline.run.contact_enrichment.started",)

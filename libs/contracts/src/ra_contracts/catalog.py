@@ -86,6 +86,31 @@ STREAMS: dict[str, StreamSpec] = {
             description="Events published by the validation service",
         ),
         StreamSpec(
+            "WARMUP_EVENTS",
+            (
+                "mailbox.created",
+                "mailbox.updated",
+                "mailbox.deleted",
+                "mailbox.status_changed",
+                "mailbox.paused",
+                "mailbox.ready",
+            ),
+            owner="warmup",
+            description="Events published by the warmup service (sender mailboxes)",
+        ),
+        StreamSpec(
+            "OUTREACH_EVENTS",
+            (
+                "outreach.sent",
+                "outreach.skipped",
+                "outreach.bounced",
+                "contact.suppressed",
+                "pipeline.run.outreach.>",
+            ),
+            owner="outreach",
+            description="Events published by the outreach service",
+        ),
+        StreamSpec(
             "GATEWAY_EVENTS",
             ("settings.updated",),
             owner="gateway",
@@ -115,6 +140,22 @@ STREAMS: dict[str, StreamSpec] = {
             max_age=timedelta(days=1),
             description="Commands for the enrichment service (work queue)",
         ),
+        StreamSpec(
+            "WARMUP_CMD",
+            ("cmd.warmup.>",),
+            owner="warmup",
+            retention="workqueue",
+            max_age=timedelta(days=1),
+            description="Commands for the warmup service (scheduled jobs; work queue)",
+        ),
+        StreamSpec(
+            "OUTREACH_CMD",
+            ("cmd.outreach.>",),
+            owner="outreach",
+            retention="workqueue",
+            max_age=timedelta(days=1),
+            description="Commands for the outreach service (work queue)",
+        ),
     )
 }
 
@@ -126,6 +167,15 @@ _RUN_EVENTS = (
     ev.PipelineRunCancelled,
 )
 _LEAD_EVENTS = (ev.LeadCreated, ev.LeadUpdated, ev.LeadStatusChanged, ev.LeadDeleted)
+_MAILBOX_EVENTS = (
+    ev.MailboxCreated,
+    ev.MailboxUpdated,
+    ev.MailboxDeleted,
+    ev.MailboxStatusChanged,
+    ev.MailboxPaused,
+    ev.MailboxReady,
+)
+_OUTREACH_EVENTS = (ev.OutreachSent, ev.OutreachSkipped, ev.OutreachBounced, ev.ContactSuppressed)
 
 SERVICES: dict[str, ServiceSpec] = {
     s.name: s
@@ -159,6 +209,14 @@ SERVICES: dict[str, ServiceSpec] = {
                     ("contact.validated",),
                     (ev.ContactValidated,),
                     description="Moves the lead to VALIDATED when one of its contacts is valid",
+                ),
+                ConsumerSpec(
+                    "sourcing",
+                    "sourcing-outreach-sent",
+                    "OUTREACH_EVENTS",
+                    ("outreach.sent",),
+                    (ev.OutreachSent,),
+                    description="Moves the lead to CONTACTED when one of its contacts was reached",
                 ),
             ),
             queries=(
@@ -209,6 +267,14 @@ SERVICES: dict[str, ServiceSpec] = {
                     ("contact.validated",),
                     (ev.ContactValidated,),
                     description="Records each contact's validation status",
+                ),
+                ConsumerSpec(
+                    "enrichment",
+                    "enrichment-outreach-sent",
+                    "OUTREACH_EVENTS",
+                    ("outreach.sent",),
+                    (ev.OutreachSent,),
+                    description="Records each contact's last outreach date",
                 ),
                 ConsumerSpec(
                     "enrichment",
@@ -266,9 +332,123 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
         ),
         ServiceSpec(
+            "warmup",
+            description="Owns the sender mailboxes (SOP §6): lifecycle, connection tests, daily counters.",
+            publishes=(*_MAILBOX_EVENTS, ev.ResetMailboxCounters),
+            consumers=(
+                ConsumerSpec(
+                    "warmup",
+                    "warmup-outreach",
+                    "OUTREACH_EVENTS",
+                    ("outreach.sent", "outreach.bounced"),
+                    (ev.OutreachSent, ev.OutreachBounced),
+                    description="Counts each mailbox's outreach sends and bounces",
+                ),
+                ConsumerSpec(
+                    "warmup",
+                    "warmup-jobs",
+                    "WARMUP_CMD",
+                    ("cmd.warmup.>",),
+                    (ev.ResetMailboxCounters,),
+                    max_deliver=3,
+                    description="Scheduled jobs: the daily counter reset at midnight UTC",
+                ),
+            ),
+            queries=(
+                QuerySpec("warmup", "q.warmup.mailboxes.list", "Mailboxes, filtered, searched, sorted, paginated"),
+                QuerySpec("warmup", "q.warmup.mailboxes.get", "One mailbox by id"),
+                QuerySpec("warmup", "q.warmup.mailboxes.create", "Add a mailbox (password encrypted at rest)"),
+                QuerySpec("warmup", "q.warmup.mailboxes.update", "Change a mailbox"),
+                QuerySpec("warmup", "q.warmup.mailboxes.status", "Move a mailbox in its lifecycle by hand"),
+                QuerySpec("warmup", "q.warmup.mailboxes.delete", "Delete a mailbox"),
+                QuerySpec("warmup", "q.warmup.mailboxes.bulk_delete", "Delete several mailboxes"),
+                QuerySpec("warmup", "q.warmup.mailboxes.stats", "Mailbox counts by status, connection, provider"),
+                QuerySpec("warmup", "q.warmup.mailboxes.test", "Test one mailbox's SMTP (and IMAP) connection"),
+                QuerySpec("warmup", "q.warmup.mailboxes.test_all", "Test every mailbox's connection"),
+                QuerySpec(
+                    "warmup",
+                    "q.warmup.mailboxes.credentials",
+                    "A mailbox's login, its password still encrypted (for outreach's SMTP sessions)",
+                ),
+            ),
+        ),
+        ServiceSpec(
+            "outreach",
+            description="Reaches valid contacts by mail-merge export or direct SMTP sending, never twice (SOP §5).",
+            publishes=(*_OUTREACH_EVENTS, *_RUN_EVENTS),
+            consumers=(
+                ConsumerSpec(
+                    "outreach",
+                    "outreach-contacts",
+                    "ENRICHMENT_EVENTS",
+                    ("contact.created", "contact.updated", "contact.deleted"),
+                    (ev.ContactCreated, ev.ContactUpdated, ev.ContactDeleted),
+                    description="Keeps outreach's copy of every contact",
+                ),
+                ConsumerSpec(
+                    "outreach",
+                    "outreach-contact-validated",
+                    "VALIDATION_EVENTS",
+                    ("contact.validated",),
+                    (ev.ContactValidated,),
+                    description="Records each contact's validation status (only valid ones are reached)",
+                ),
+                ConsumerSpec(
+                    "outreach",
+                    "outreach-lead-changes",
+                    "SOURCING_EVENTS",
+                    ("lead.updated",),
+                    (ev.LeadUpdated,),
+                    description="Keeps the company, job title and state of each contact's lead current",
+                ),
+                ConsumerSpec(
+                    "outreach",
+                    "outreach-mailboxes",
+                    "WARMUP_EVENTS",
+                    ("mailbox.created", "mailbox.updated", "mailbox.deleted"),
+                    (ev.MailboxCreated, ev.MailboxUpdated, ev.MailboxDeleted),
+                    description="Keeps outreach's copy of the sender mailboxes",
+                ),
+                ConsumerSpec(
+                    "outreach",
+                    "outreach-run",
+                    "OUTREACH_CMD",
+                    ("cmd.outreach.run",),
+                    (ev.RunOutreach,),
+                    max_deliver=3,
+                    ack_wait=timedelta(seconds=120),
+                    description="Runs outreach: a mail-merge export or a send",
+                ),
+            ),
+            queries=(
+                QuerySpec("outreach", "q.outreach.events.list", "Outreach events, filtered, paginated"),
+                QuerySpec("outreach", "q.outreach.stats", "Sent today, by channel and status, remaining quota"),
+                QuerySpec("outreach", "q.outreach.suppression.list", "The do-not-contact list, searched, paginated"),
+                QuerySpec("outreach", "q.outreach.suppression.add", "Add addresses to the do-not-contact list"),
+                QuerySpec("outreach", "q.outreach.suppression.delete", "Remove an address from the list"),
+                QuerySpec("outreach", "q.outreach.suppression.import", "Import a CSV of addresses to suppress"),
+                QuerySpec("outreach", "q.outreach.unsubscribe.peek", "Check an unsubscribe token (the address it names)"),
+                QuerySpec("outreach", "q.outreach.unsubscribe", "Unsubscribe the address a signed token names"),
+                QuerySpec("outreach", "q.outreach.templates.list", "Email templates"),
+                QuerySpec("outreach", "q.outreach.templates.get", "One template"),
+                QuerySpec("outreach", "q.outreach.templates.create", "Add a template (merge fields checked)"),
+                QuerySpec("outreach", "q.outreach.templates.update", "Change a template"),
+                QuerySpec("outreach", "q.outreach.templates.delete", "Delete a template"),
+                QuerySpec("outreach", "q.outreach.exports.get", "A mail-merge run's CSV or guide"),
+                QuerySpec("outreach", "q.outreach.runs.list", "Outreach runs"),
+                QuerySpec("outreach", "q.outreach.runs.get", "One outreach run"),
+            ),
+        ),
+        ServiceSpec(
             "gateway",
             description="The unified HTTP API (/api/v1): auth, users, settings; relays queries and commands.",
-            publishes=(ev.SettingUpdated, ev.RunLeadSourcing, ev.RunContactEnrichment, ev.RunEmailValidation),
+            publishes=(
+                ev.SettingUpdated,
+                ev.RunLeadSourcing,
+                ev.RunContactEnrichment,
+                ev.RunEmailValidation,
+                ev.RunOutreach,
+            ),
         ),
     )
 }
@@ -280,12 +460,16 @@ MESSAGES: dict[str, type[Payload]] = {
         ev.RunLeadSourcing,
         ev.RunContactEnrichment,
         ev.RunEmailValidation,
+        ev.RunOutreach,
+        ev.ResetMailboxCounters,
         *_LEAD_EVENTS,
         ev.ContactCreated,
         ev.ContactUpdated,
         ev.ContactDeleted,
         ev.LeadEnriched,
         ev.ContactValidated,
+        *_MAILBOX_EVENTS,
+        *_OUTREACH_EVENTS,
         *_RUN_EVENTS,
         ev.SettingUpdated,
     )

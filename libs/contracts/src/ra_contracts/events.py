@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ra_contracts.envelope import Payload
 
-PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation"]
+PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation", "outreach"]
 
 
 # --- commands -----------------------------------------------------------------------------------------
@@ -149,6 +149,7 @@ class ContactCreated(Payload):
     source: str
     company_name: str | None = None
     state: str | None = None
+    job_title: str | None = Field(None, description="The lead's job posting title (the mail merge's Job Title)")
 
 
 class ContactUpdated(Payload):
@@ -206,6 +207,188 @@ class ContactValidated(Payload):
     checked_at: datetime
     reused: bool = Field(False, description="Answered from an earlier check of the same address")
     run_id: uuid.UUID | None = None
+
+
+# --- mailboxes (warmup) ----------------------------------------------------------------------------
+
+MailboxStatus = Literal["INACTIVE", "WARMING_UP", "COLD_READY", "ACTIVE", "PAUSED", "RECOVERING"]
+ConnectionStatus = Literal["untested", "ok", "failed"]
+
+
+class MailboxState(BaseModel):
+    """Everything about a sender mailbox that other services may know (SOP §6.2) — never its password.
+
+    ``version`` grows with every change, so a consumer keeping a copy ignores a state older than the one it has.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    mailbox_id: uuid.UUID
+    version: int = Field(ge=1)
+    email: str
+    display_name: str | None = None
+    provider: str = Field(description="gmail, microsoft365, smtp, … (free text)")
+    smtp_host: str
+    smtp_port: int
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = Field(None, description="Login name when it differs from the address")
+    imap_host: str | None = None
+    imap_port: int | None = None
+    warmup_status: MailboxStatus
+    connection_status: ConnectionStatus
+    is_active: bool = True
+    daily_send_limit: int = Field(ge=0)
+    is_blacklisted: bool = False
+    dns_score: int | None = None
+
+
+class MailboxCreated(Payload):
+    TYPE = "mailbox.created"
+    SUBJECT = "mailbox.created"
+
+    mailbox: MailboxState
+    created_by: str | None = None
+
+
+class MailboxUpdated(Payload):
+    """Any change of a mailbox (fields, connection test result, status); ``changed`` names the fields."""
+
+    TYPE = "mailbox.updated"
+    SUBJECT = "mailbox.updated"
+
+    mailbox: MailboxState
+    changed: list[str] = Field(default_factory=list)
+    updated_by: str | None = None
+
+
+class MailboxDeleted(Payload):
+    TYPE = "mailbox.deleted"
+    SUBJECT = "mailbox.deleted"
+
+    mailbox_id: uuid.UUID
+    email: str
+    deleted_by: str | None = None
+
+
+class MailboxStatusChanged(Payload):
+    """The mailbox moved in its lifecycle (SOP §6.1); published with the ``mailbox.updated`` of the same change."""
+
+    TYPE = "mailbox.status_changed"
+    SUBJECT = "mailbox.status_changed"
+
+    mailbox_id: uuid.UUID
+    email: str
+    from_status: MailboxStatus
+    to_status: MailboxStatus
+    reason: str = Field(description="connection_test, manual, warmup, auto_pause, …")
+    changed_by: str | None = None
+
+
+class MailboxPaused(Payload):
+    """The mailbox stopped sending (by hand or by an automatic rule); outreach stops using it at once."""
+
+    TYPE = "mailbox.paused"
+    SUBJECT = "mailbox.paused"
+
+    mailbox_id: uuid.UUID
+    email: str
+    reason: str
+
+
+class MailboxReady(Payload):
+    """The mailbox reached COLD_READY or ACTIVE: it may send outreach."""
+
+    TYPE = "mailbox.ready"
+    SUBJECT = "mailbox.ready"
+
+    mailbox_id: uuid.UUID
+    email: str
+    status: Literal["COLD_READY", "ACTIVE"]
+
+
+class ResetMailboxCounters(Payload):
+    """Scheduled at midnight UTC: zero every mailbox's ``emails_sent_today`` (idempotent per day)."""
+
+    TYPE = "cmd.warmup.reset_daily_counters"
+    SUBJECT = "cmd.warmup.reset_daily_counters"
+
+    day: str = Field(description="The UTC day (YYYY-MM-DD) that starts")
+
+
+# --- outreach -------------------------------------------------------------------------------------
+
+
+class RunOutreach(Payload):
+    """Run outreach once (SOP §5): export a mail merge, or send through the ready mailboxes."""
+
+    TYPE = "cmd.outreach.run"
+    SUBJECT = "cmd.outreach.run"
+
+    run_id: uuid.UUID
+    requested_by: str | None = None
+    mode: Literal["mailmerge", "send"]
+    dry_run: bool = False
+    limit: int | None = Field(None, ge=1, le=100_000, description="Most contacts reached by this run")
+    template_id: uuid.UUID | None = Field(None, description="Send mode: the template; default: the default one")
+
+
+class OutreachSent(Payload):
+    """A contact was reached: an email accepted by the mailbox's SMTP server, or a row of a mail-merge export.
+    The cooldown starts here; sourcing marks the lead CONTACTED, enrichment the contact's last outreach."""
+
+    TYPE = "outreach.sent"
+    SUBJECT = "outreach.sent"
+
+    outreach_event_id: uuid.UUID
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    email: str
+    channel: Literal["smtp", "mailmerge"]
+    mailbox_id: uuid.UUID | None = None
+    message_id: str | None = None
+    run_id: uuid.UUID | None = None
+    sent_at: datetime
+
+
+class OutreachSkipped(Payload):
+    """A contact was not reached by a run, and why (suppressed, not_valid, cooldown, lead_limit, …)."""
+
+    TYPE = "outreach.skipped"
+    SUBJECT = "outreach.skipped"
+
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    email: str
+    reason: str
+    run_id: uuid.UUID | None = None
+
+
+class OutreachBounced(Payload):
+    """The mailbox's SMTP server refused the recipient for good (5xx): the address is suppressed."""
+
+    TYPE = "outreach.bounced"
+    SUBJECT = "outreach.bounced"
+
+    outreach_event_id: uuid.UUID
+    contact_id: uuid.UUID
+    lead_id: uuid.UUID
+    email: str
+    mailbox_id: uuid.UUID
+    smtp_code: int
+    smtp_reply: str
+    run_id: uuid.UUID | None = None
+
+
+class ContactSuppressed(Payload):
+    """An address joined the do-not-contact list (unsubscribe link, hard bounce, by hand, import)."""
+
+    TYPE = "contact.suppressed"
+    SUBJECT = "contact.suppressed"
+
+    email: str
+    reason: Literal["unsubscribe", "bounce", "manual", "import"]
+    suppressed_by: str | None = None
+    suppressed_at: datetime
 
 
 # --- pipeline runs ------------------------------------------------------------------------------------
