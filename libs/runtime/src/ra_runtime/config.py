@@ -32,6 +32,15 @@ class ServiceConfig(BaseSettings):
     #: Where files a person downloads are also written locally (the SOP's ``data/exports``); the copy
     #: served by the API lives in the JetStream object store, so any replica's file can be downloaded.
     exports_dir: str = Field("data/exports", validation_alias=AliasChoices("RA_EXPORTS_DIR", "exports_dir"))
+    #: Mail servers (mailbox SMTP/IMAP hosts) on loopback, private, link-local or metadata addresses are refused
+    #: unless an operator allows them: a mailbox's host is typed in by a user, so it must not reach the cluster.
+    allow_private_mail_hosts: bool = Field(
+        False, validation_alias=AliasChoices("RA_ALLOW_PRIVATE_MAIL_HOSTS", "allow_private_mail_hosts")
+    )
+    #: The ports a mailbox's SMTP or IMAP server may use (any port when private hosts are allowed).
+    mail_ports: str = Field("25,465,587,2525,143,993", validation_alias=AliasChoices("RA_MAIL_PORTS", "mail_ports"))
+    #: An extra CA bundle trusted for mail servers' TLS certificates (a private CA; the tests' self-signed one).
+    mail_ca_file: str | None = Field(None, validation_alias=AliasChoices("RA_MAIL_CA_FILE", "mail_ca_file"))
 
     def refuse_unsafe_production(self) -> None:
         """In production a missing or development secret is a configuration error, not a default."""
