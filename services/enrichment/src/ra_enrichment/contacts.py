@@ -82,7 +82,7 @@ async def create_contact(session: AsyncSession, outbox: Outbox, data: ContactInp
     ).scalar_one_or_none()
     if inserted is None:
         raise QueryError(409, "this lead already has a contact with that email")
-    created = ContactCreated(**{k: row[k] for k in ContactCreated.model_fields if k in row})
+    created = ContactCreated(**{k: row[k] for k in ContactCreated.model_fields if k in row}, job_title=lead.job_title)
     await _publish(session, outbox, data.lead_id, [created])
     contact = await session.get(Contact, contact_id)
     assert contact is not None

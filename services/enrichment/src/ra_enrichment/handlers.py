@@ -15,6 +15,7 @@ from ra_contracts.events import (
     LeadCreated,
     LeadDeleted,
     LeadUpdated,
+    OutreachSent,
     PipelineRunCompleted,
     PipelineRunFailed,
     PipelineRunProgressed,
@@ -104,7 +105,13 @@ def contact_view(c: Contact) -> dict[str, Any]:
 
 def to_enrich(lead: LeadRef) -> LeadToEnrich:
     return LeadToEnrich(
-        lead.lead_id, lead.company_name, lead.normalized_company, lead.state, lead.city, lead.source_run_id
+        lead.lead_id,
+        lead.company_name,
+        lead.normalized_company,
+        lead.state,
+        lead.city,
+        lead.source_run_id,
+        lead.job_title,
     )
 
 
@@ -147,7 +154,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             return
         max_contacts, titles = limits()
         leads = [
-            LeadToEnrich(e.lead_id, e.company_name, e.normalized_company, e.state, e.city, e.run_id)
+            LeadToEnrich(e.lead_id, e.company_name, e.normalized_company, e.state, e.city, e.run_id, e.job_title)
             for e in events
             if e.lead_id in fresh
         ]
@@ -310,6 +317,10 @@ async def build(ctx: ServiceContext) -> Wiring:
             elif isinstance(event, LeadUpdated):
                 await repo.update_lead_copy(session, event.lead_id, event.changes)
 
+    async def on_outreach_sent(session: AsyncSession, batch: list[Inbound]) -> None:
+        reached = [(i.payload.contact_id, i.payload.sent_at) for i in batch if isinstance(i.payload, OutreachSent)]
+        await repo.record_outreach(session, reached)
+
     async def on_contact_validated(session: AsyncSession, batch: list[Inbound]) -> None:
         results = [(i.payload.contact_id, i.payload.status) for i in batch if isinstance(i.payload, ContactValidated)]
         await repo.record_validation(session, results)
@@ -319,6 +330,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "enrichment-lead-created": on_lead_created,
             "enrichment-lead-changes": on_lead_changed,
             "enrichment-contact-validated": on_contact_validated,
+            "enrichment-outreach-sent": on_outreach_sent,
             "enrichment-run": on_run_command,
         },
         queries={

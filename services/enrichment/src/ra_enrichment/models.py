@@ -61,6 +61,8 @@ class Contact(Base):
     company_name: Mapped[str | None] = mapped_column(sa.Text)
     state: Mapped[str | None] = mapped_column(sa.String(2))
     validation_status: Mapped[str | None] = mapped_column(sa.String(16))
+    #: when outreach last reached this contact (``outreach.sent``: an email or a mail-merge row)
+    last_outreach_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 

@@ -29,6 +29,7 @@ class LeadToEnrich:
     state: str | None
     city: str | None
     run_id: uuid.UUID | None
+    job_title: str | None = None
 
 
 @dataclass
@@ -163,7 +164,14 @@ async def enrich_leads(
     for lead in leads:
         kept = by_lead.get(lead.lead_id, [])
         for r in kept:
-            events.append((lead.run_id, ContactCreated(**{k: r[k] for k in ContactCreated.model_fields if k in r})))
+            events.append(
+                (
+                    lead.run_id,
+                    ContactCreated(
+                        **{k: r[k] for k in ContactCreated.model_fields if k in r}, job_title=lead.job_title
+                    ),
+                )
+            )
         first = kept[0] if kept else None
         events.append(
             (

@@ -239,8 +239,10 @@ async def store_answers(session: AsyncSession, provider: str, answers: dict[str,
 
 
 async def record_validation(session: AsyncSession, results: Sequence[tuple[uuid.UUID, str]]) -> None:
-    """``contact.validated``: each contact's status (SOP §4.2 step 5), in one statement."""
-    if not results:
+    """``contact.validated``: each contact's status (SOP §4.2 step 5), in one statement; the latest check of a
+    contact checked twice in one batch wins (UPDATE … FROM would pick any of several rows)."""
+    latest = dict(results)
+    if not latest:
         return
     await session.execute(
         sa.text(
@@ -250,5 +252,24 @@ async def record_validation(session: AsyncSession, results: Sequence[tuple[uuid.
             WHERE c.contact_id = u.contact_id
             """
         ),
-        {"ids": [c for c, _ in results], "statuses": [s for _, s in results]},
+        {"ids": list(latest), "statuses": list(latest.values())},
+    )
+
+
+async def record_outreach(session: AsyncSession, reached: Sequence[tuple[uuid.UUID, datetime]]) -> None:
+    """``outreach.sent``: each contact's last outreach date (SOP §5.2), never moved backwards."""
+    latest: dict[uuid.UUID, datetime] = {}
+    for contact_id, at in reached:  # one row per contact: UPDATE … FROM would pick any of several
+        latest[contact_id] = max(at, latest.get(contact_id, at))
+    if not latest:
+        return
+    await session.execute(
+        sa.text(
+            """
+            UPDATE enrichment.contacts AS c SET last_outreach_at = u.sent_at, updated_at = now()
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:times AS timestamptz[])) AS u(contact_id, sent_at)
+            WHERE c.contact_id = u.contact_id AND (c.last_outreach_at IS NULL OR c.last_outreach_at < u.sent_at)
+            """
+        ),
+        {"ids": list(latest), "times": list(latest.values())},
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from ra_contracts.envelope import Envelope
-from ra_contracts.events import LeadCreated, LeadDeleted
+from ra_contracts.catalog import STREAMS
+from ra_contracts.events import LeadCreated, LeadDeleted, OutreachSent
+from ra_runtime.messaging import declare_stream
 from ra_runtime.testing import eventually
 
 from .conftest import Api
@@ -17,7 +20,7 @@ from .conftest import Api
 pytestmark = pytest.mark.integration
 
 
-async def publish(api: Api, payload: LeadCreated | LeadDeleted) -> None:
+async def publish(api: Api, payload: LeadCreated | LeadDeleted | OutreachSent) -> None:
     envelope = Envelope.wrap(payload, producer="test", subject=payload.subject())
     await api.gateway.nc.jetstream().publish(payload.subject(), envelope.model_dump_json().encode())
 
@@ -189,3 +192,29 @@ async def test_a_provider_that_cannot_answer_leaves_the_leads_pending_and_fails_
     assert "apollo" in result["error_message"] and "apollo_api_key" in result["error_message"]
     assert (await api.http.get("/contacts", params={"lead_id": str(lead_id)})).json()["total"] == 0
     assert await recorded_pending()  # still waiting for a run with a working provider
+
+
+async def test_contacts_carry_the_job_title_and_their_last_outreach_date(api: Api) -> None:
+    lead_id = await new_lead(api, "Lakeside Foods")
+    created = [e["payload"] for e in await enrichment_events(api, 1) if e["type"] == "contact.created"]
+    assert any(p["lead_id"] == str(lead_id) and p["job_title"] == "Plant Manager" for p in created)
+    contact = (await api.http.get("/contacts", params={"lead_id": str(lead_id)})).json()["items"][0]
+    assert contact["last_outreach_at"] is None
+
+    await declare_stream(api.gateway.nc.jetstream(), STREAMS["OUTREACH_EVENTS"])
+    sent_at = datetime.now(UTC).replace(microsecond=0)
+    for when in (sent_at, sent_at - timedelta(days=3)):  # an older event arriving late never moves it back
+        await publish(
+            api,
+            OutreachSent(
+                outreach_event_id=uuid.uuid4(), contact_id=contact["contact_id"], lead_id=lead_id,
+                email=contact["email"], channel="mailmerge", sent_at=when,
+            ),
+        )  # fmt: skip
+
+    async def reached() -> str | None:
+        got = (await api.http.get(f"/contacts/{contact['contact_id']}")).json()
+        return got["last_outreach_at"]
+
+    recorded = await eventually(reached, what="the contact's last outreach date")
+    assert datetime.fromisoformat(recorded) == sent_at

@@ -15,6 +15,7 @@ from ra_contracts.events import (
     ContactValidated,
     LeadEnriched,
     LeadStatusChanged,
+    OutreachSent,
     PipelineRunProgressed,
     PipelineRunStarted,
     RunLeadSourcing,
@@ -356,18 +357,27 @@ async def build(ctx: ServiceContext) -> Wiring:
             ],
         )
 
+    async def advance(
+        session: AsyncSession, lead_ids: list[uuid.UUID], to: str, since: tuple[str, ...], why: str
+    ) -> None:
+        moved = await repo.advance_leads(session, lead_ids, to, since)
+        await ctx.outbox.add(
+            session,
+            [
+                LeadStatusChanged(lead_id=lead_id, from_status=before, to_status=to, reason=why)
+                for lead_id, before in moved
+            ],
+        )
+
     async def on_contact_validated(session: AsyncSession, batch: list[Inbound]) -> None:
         valid = [
             i.payload.lead_id for i in batch if isinstance(i.payload, ContactValidated) and i.payload.status == "valid"
         ]
-        moved = await repo.mark_validated(session, valid)
-        await ctx.outbox.add(
-            session,
-            [
-                LeadStatusChanged(lead_id=lead_id, from_status=before, to_status="VALIDATED", reason="validated")
-                for lead_id, before in moved
-            ],
-        )
+        await advance(session, valid, "VALIDATED", ("NEW", "ENRICHED"), "validated")
+
+    async def on_outreach_sent(session: AsyncSession, batch: list[Inbound]) -> None:
+        reached = [i.payload.lead_id for i in batch if isinstance(i.payload, OutreachSent)]
+        await advance(session, reached, "CONTACTED", ("NEW", "ENRICHED", "VALIDATED"), "contacted")
 
     # --- leads ----------------------------------------------------------------------------------------
 
@@ -506,6 +516,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "sourcing-run": on_run_command,
             "sourcing-lead-enriched": on_lead_enriched,
             "sourcing-contact-validated": on_contact_validated,
+            "sourcing-outreach-sent": on_outreach_sent,
         },
         queries={
             "q.sourcing.leads.list": leads_list,

@@ -146,8 +146,11 @@ async def mark_enriched(session: AsyncSession, updates: Sequence[dict[str, Any]]
     return [(r.lead_id, r.from_status, r.to_status) for r in result if r.from_status != r.to_status]
 
 
-async def mark_validated(session: AsyncSession, lead_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
-    """NEW / ENRICHED leads with a valid contact move to VALIDATED; returns ``(lead_id, from_status)``."""
+async def advance_leads(
+    session: AsyncSession, lead_ids: Sequence[uuid.UUID], to_status: str, from_statuses: Sequence[str]
+) -> list[tuple[uuid.UUID, str]]:
+    """Move the leads that are in one of ``from_statuses`` forward to ``to_status`` (a pipeline's step: a valid
+    contact makes a lead VALIDATED, a reached contact CONTACTED); returns ``(lead_id, from_status)``."""
     if not lead_ids:
         return []
     result = await session.execute(
@@ -155,15 +158,15 @@ async def mark_validated(session: AsyncSession, lead_ids: Sequence[uuid.UUID]) -
             """
             WITH old AS (
               SELECT lead_id, status FROM sourcing.leads
-              WHERE lead_id = ANY(CAST(:ids AS uuid[])) AND status IN ('NEW', 'ENRICHED')
+              WHERE lead_id = ANY(CAST(:ids AS uuid[])) AND status = ANY(CAST(:from_statuses AS text[]))
               FOR UPDATE
             )
-            UPDATE sourcing.leads AS l SET status = 'VALIDATED', updated_at = now()
+            UPDATE sourcing.leads AS l SET status = :to_status, updated_at = now()
             FROM old WHERE l.lead_id = old.lead_id
             RETURNING l.lead_id, old.status AS from_status
             """
         ),
-        {"ids": sorted(set(lead_ids))},
+        {"ids": sorted(set(lead_ids)), "to_status": to_status, "from_statuses": list(from_statuses)},
     )
     return [(r.lead_id, r.from_status) for r in result]
 
