@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ra_contracts.envelope import Envelope
 from ra_contracts.catalog import STREAMS
+from ra_contracts.envelope import Envelope
 from ra_contracts.events import LeadCreated, LeadDeleted, OutreachSent
 from ra_runtime.messaging import declare_stream
 from ra_runtime.testing import eventually
