@@ -458,3 +458,40 @@ async def test_a_run_cancelled_before_it_starts_never_runs(api: Api) -> None:
     run = (await api.http.get(f"/pipelines/runs/{run_id}")).json()
     assert run["status"] == "cancelled" and run["counts"] == {}
     assert (await api.http.get("/leads", params={"run_id": str(run_id)})).json()["total"] == 0
+
+
+async def test_a_lead_whose_contact_was_reached_becomes_contacted(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    from ra_contracts.catalog import STREAMS
+    from ra_contracts.envelope import Envelope
+    from ra_contracts.events import OutreachSent
+    from ra_runtime.messaging import declare_stream
+
+    lead = (await api.http.post("/leads", json=LEAD)).json()
+    archived = (await api.http.post("/leads", json=dict(LEAD, job_title="Warehouse Manager", job_link=None))).json()
+    assert (await api.http.put(f"/leads/{archived['lead_id']}/status", json={"status": "ARCHIVED"})).status_code == 200
+    js = api.gateway.nc.jetstream()
+    await declare_stream(js, STREAMS["OUTREACH_EVENTS"])
+    for target in (lead, archived):
+        sent = OutreachSent(
+            outreach_event_id=uuid.uuid4(), contact_id=uuid.uuid4(), lead_id=target["lead_id"],
+            email="pat.lee@acme.example", channel="smtp", sent_at=datetime.now(UTC),
+        )  # fmt: skip
+        await js.publish(
+            sent.subject(), Envelope.wrap(sent, producer="test", subject=sent.subject()).model_dump_json().encode()
+        )
+
+    async def contacted() -> bool:
+        return (await api.http.get(f"/leads/{lead['lead_id']}")).json()["status"] == "CONTACTED"
+
+    await eventually(contacted, what="the reached lead to become CONTACTED")
+    # An archived lead stays archived: reaching a contact only moves a lead forward along the pipeline.
+    assert (await api.http.get(f"/leads/{archived['lead_id']}")).json()["status"] == "ARCHIVED"
+    moved = [e["payload"] for e in await lead_events(api, 3) if e["type"] == "lead.status_changed"]
+    assert {
+        "lead_id": lead["lead_id"],
+        "from_status": "NEW",
+        "to_status": "CONTACTED",
+        "reason": "contacted",
+    }.items() <= next(p for p in moved if p["lead_id"] == lead["lead_id"] and p["to_status"] == "CONTACTED").items()
