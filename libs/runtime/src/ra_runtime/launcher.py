@@ -18,7 +18,14 @@ from pathlib import Path
 from ra_runtime.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 #: (module, HTTP port) — the gateway last, so that its first-admin message is the last thing printed.
-SERVICES = (("ra_sourcing", 8101), ("ra_enrichment", 8102), ("ra_validation", 8103), ("ra_gateway", 8000))
+SERVICES = (
+    ("ra_sourcing", 8101),
+    ("ra_enrichment", 8102),
+    ("ra_validation", 8103),
+    ("ra_warmup", 8104),
+    ("ra_outreach", 8105),
+    ("ra_gateway", 8000),
+)
 
 
 def _port_free(port: int) -> bool:

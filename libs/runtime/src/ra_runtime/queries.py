@@ -7,6 +7,7 @@ exactly that prefix, so a reader can take the data's bytes without parsing them)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -55,31 +56,59 @@ class ServiceUnavailable(Exception):
 
 
 class QueryResponder:
+    """Answers the service's query subjects (queue group = the service, so any replica answers).
+
+    Each request is handled in its own task: nats-py runs one subscription's callbacks one after the other,
+    so a slow answer (a mailbox connection test waits on a remote server) would otherwise hold up every
+    other request for the same subject. At most ``max_concurrent`` are in flight per replica.
+    """
+
     def __init__(
-        self, nc: NATS, service: str, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, QueryHandler]
+        self,
+        nc: NATS,
+        service: str,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, QueryHandler],
+        max_concurrent: int = 64,
     ) -> None:
         self.nc = nc
         self.service = service
         self.sessions = sessions
         self.handlers = dict(handlers)
         self._subs: list[Subscription] = []
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._inflight: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         for subject in self.handlers:
             self._subs.append(await self.nc.subscribe(subject, queue=self.service, cb=self._on_request))
 
     async def stop(self) -> None:
+        """Stop taking requests, then let the ones in hand finish (their askers are waiting)."""
         for s in self._subs:
             await s.drain()
         self._subs.clear()
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=30)
 
     async def _on_request(self, msg: Msg) -> None:
-        handler = self.handlers[msg.subject]
-        with tracer().start_as_current_span(f"query {msg.subject}", context=extract_context(msg.headers)):
-            outcome, body = await self._answer(handler, msg)
-            QUERIES.labels(msg.subject, outcome).inc()
-        if msg.reply:
-            await msg.respond(body)
+        await self._slots.acquire()  # back-pressure: the subscription waits while every slot is busy
+        task = asyncio.create_task(self._serve(msg))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _serve(self, msg: Msg) -> None:
+        try:
+            handler = self.handlers[msg.subject]
+            with tracer().start_as_current_span(f"query {msg.subject}", context=extract_context(msg.headers)):
+                outcome, body = await self._answer(handler, msg)
+                QUERIES.labels(msg.subject, outcome).inc()
+            if msg.reply:
+                await msg.respond(body)
+        except Exception:
+            log.exception("query %s could not be answered", msg.subject)
+        finally:
+            self._slots.release()
 
     async def _answer(self, handler: QueryHandler, msg: Msg) -> tuple[str, bytes]:
         """(outcome label, reply bytes); the data is serialised once, by pydantic-core (UUIDs, datetimes,

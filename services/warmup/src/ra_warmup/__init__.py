@@ -1,0 +1,1 @@
+"""Warmup service: the sender mailboxes (SOP §6) — lifecycle, connection tests, daily counters."""
