@@ -86,8 +86,13 @@ async def test_a_port_that_is_not_a_mail_port_is_blocked() -> None:
     assert parse_ports("25, 587") == {25, 587}
 
 
-async def test_allow_private_lets_local_servers_through() -> None:
+async def test_allow_private_lets_local_servers_through_but_never_metadata() -> None:
     assert await resolve_checked("127.0.0.1", 2526, allow_private=True) == ["127.0.0.1"]
+    assert await resolve_checked("10.1.2.3", 587, allow_private=True) == ["10.1.2.3"]
+    for metadata in ("169.254.169.254", "fd00:ec2::254"):
+        with pytest.raises(MailConnectError) as caught:
+            await resolve_checked(metadata, 587, allow_private=True)
+        assert caught.value.kind == "blocked" and "metadata" in caught.value.message
 
 
 async def test_blocked_smtp_host() -> None:

@@ -146,13 +146,14 @@ async def resolve_checked(
             addresses.append(address)
     if not addresses:
         raise MailConnectError("dns", "resolve", f"{host} has no address")
-    if not allow_private:
-        for address in addresses:
-            reason = blocked_reason(address)
-            if reason:
-                raise MailConnectError(
-                    "blocked", "guard", f"{host} resolves to {address}, {reason}: mail servers must be public hosts"
-                )
+    for address in addresses:
+        # Cloud metadata endpoints are refused even where private mail hosts are allowed: no mail server
+        # lives there, and reaching one from a pod can hand out the node's credentials.
+        reason = blocked_reason(address)
+        if reason and (not allow_private or "metadata" in reason):
+            raise MailConnectError(
+                "blocked", "guard", f"{host} resolves to {address}, {reason}: mail servers must be public hosts"
+            )
     return addresses
 
 
