@@ -19,8 +19,11 @@ from ra_gateway.api import (
     clients_routes,
     contacts_routes,
     leads_routes,
+    mailboxes_routes,
+    outreach_routes,
     pipeline_routes,
     settings_routes,
+    unsubscribe_routes,
     validation_routes,
 )
 from ra_gateway.auth import Authenticator, current_user
@@ -68,10 +71,14 @@ def create_app(
         clients_routes,
         contacts_routes,
         validation_routes,
+        mailboxes_routes,
+        outreach_routes,
     ):
         protected.include_router(module.router)
     api.include_router(protected)
     app.include_router(api)
+    # Public pages for email recipients (no login, outside /api/v1): the link in every outreach email.
+    app.include_router(unsubscribe_routes.router)
     app.router.routes.extend(health_routes(ctx))
     # A request's trace continues into the commands and events it causes (outbox rows keep the context).
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

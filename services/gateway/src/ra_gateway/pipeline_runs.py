@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from nats.aio.client import Client as NATS
 from ra_contracts.envelope import Payload
-from ra_contracts.events import RunContactEnrichment, RunEmailValidation, RunLeadSourcing
+from ra_contracts.events import RunContactEnrichment, RunEmailValidation, RunLeadSourcing, RunOutreach
 from ra_runtime.outbox import Outbox
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +44,7 @@ OWNERS: dict[str, PipelineOwner] = {
     ),
     "contact_enrichment": PipelineOwner("enrichment", "q.enrichment.runs.list", "q.enrichment.runs.get"),
     "email_validation": PipelineOwner("validation", "q.validation.runs.list", "q.validation.runs.get"),
+    "outreach": PipelineOwner("outreach", "q.outreach.runs.list", "q.outreach.runs.get"),
 }
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -61,6 +62,19 @@ def contact_enrichment_command(run_id: uuid.UUID, user: CurrentUser, limit: int 
 
 def email_validation_command(run_id: uuid.UUID, user: CurrentUser, limit: int | None) -> RunEmailValidation:
     return RunEmailValidation(run_id=run_id, requested_by=user.email, limit=limit)
+
+
+def outreach_command(
+    run_id: uuid.UUID,
+    user: CurrentUser,
+    mode: Literal["mailmerge", "send"],
+    dry_run: bool,
+    limit: int | None,
+    template_id: uuid.UUID | None,
+) -> RunOutreach:
+    return RunOutreach(
+        run_id=run_id, requested_by=user.email, mode=mode, dry_run=dry_run, limit=limit, template_id=template_id
+    )
 
 
 def queued_view(entry: AuditEntry) -> dict[str, Any]:
@@ -116,6 +130,11 @@ class PipelineRuns:
             )
             # The run id doubles as correlation id, so every event of the run can be traced back to it.
             await self.outbox.add(session, [command], correlation_id=str(run_id))
+
+    async def pipeline_of(self, run_id: uuid.UUID) -> str | None:
+        """The pipeline of a run requested through the API (None for others, a scheduled run say)."""
+        entry = await self._request_of(run_id)
+        return None if entry is None else str(entry.details.get("pipeline"))
 
     async def _requests(self, pipelines: Sequence[str], limit: int) -> list[AuditEntry]:
         async with self.sessions() as session:

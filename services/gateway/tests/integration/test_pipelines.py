@@ -153,6 +153,9 @@ async def test_runs_need_their_owners(gateway: RunningGateway) -> None:
     still = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
     assert still.status_code == 503
     await _answer(gateway, "q.validation.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
+    still = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
+    assert still.status_code == 503
+    await _answer(gateway, "q.outreach.runs.get", lambda _: {"ok": False, "status": 404, "detail": "no such run"})
     missing = await gateway.http.get(f"/api/v1/pipelines/runs/{uuid.uuid4()}", headers=bearer(admin))
     assert missing.status_code == 404
 

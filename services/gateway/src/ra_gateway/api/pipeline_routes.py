@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import FileResponse
+from pydantic import AliasChoices, BaseModel, Field
 from ra_contracts.settings import SETTINGS, validate
 from ra_runtime.objects import EXPORTS, fetched_file
-from ra_runtime.queries import ask
+from ra_runtime.queries import QueryError, ask
+from ra_runtime.service import ServiceContext
 from starlette.background import BackgroundTask
 
-from ra_gateway.api.deps import Context, Runs
+from ra_gateway.api.deps import Context, Runs, Settings
 from ra_gateway.api.schemas import (
     ContactEnrichmentRunRequest,
     EmailValidationRunRequest,
     LeadSourcingRunRequest,
+    OutreachRunRequest,
     PipelineName,
     PipelineRun,
     PipelineRunList,
@@ -27,11 +33,21 @@ from ra_gateway.api.schemas import (
 )
 from ra_gateway.auth import AnyUser, OperatorUser
 from ra_gateway.errors import InvalidValue, NotFound
-from ra_gateway.pipeline_runs import contact_enrichment_command, email_validation_command, lead_sourcing_command
+from ra_gateway.pipeline_runs import (
+    PipelineRuns,
+    contact_enrichment_command,
+    email_validation_command,
+    lead_sourcing_command,
+    outreach_command,
+)
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+#: An owner may rebuild a missing export from its run's records before answering.
+EXPORT_TIMEOUT_SECONDS = 60.0
 
 _VIEWERS_CANNOT_RUN: dict[int | str, dict[str, Any]] = {403: {"description": "Viewers cannot start runs"}}
 
@@ -79,6 +95,39 @@ async def run_email_validation(
     return RunAccepted(run_id=run_id, pipeline="email_validation")
 
 
+@router.post(
+    "/outreach/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**_VIEWERS_CANNOT_RUN, 422: {"description": "A bad option"}},
+)
+async def run_outreach(
+    user: OperatorUser,
+    ctx: Context,
+    runs: Runs,
+    settings: Settings,
+    body: Annotated[OutreachRunRequest | None, Body()] = None,
+) -> RunAccepted:
+    """Queue an outreach run (SOP §5) over every eligible contact: a mail merge (a CSV and a guide to
+    download from ``GET /pipelines/runs/{id}/export``) or a send through the ready mailboxes. Contacts
+    that are suppressed, not valid, cooling down or over their lead's limit are skipped with the reason."""
+    body = body or OutreachRunRequest()
+    mode = body.mode
+    if mode is None:
+        async with ctx.sessions() as session:
+            setting = await settings.get(session, "outreach_send_mode")
+        mode = "send" if setting.value == "smtp" else "mailmerge"
+    run_id = uuid.uuid4()
+    command = outreach_command(run_id, user, mode, body.dry_run, body.limit, body.template_id)
+    options = {
+        "mode": mode,
+        "dry_run": body.dry_run,
+        "limit": body.limit,
+        "template_id": str(body.template_id) if body.template_id else None,
+    }
+    await runs.request("outreach", run_id, command, user, options)
+    return RunAccepted(run_id=run_id, pipeline="outreach")
+
+
 @router.get("/runs", responses={503: {"description": "An owning service is not answering"}})
 async def list_runs(
     _: AnyUser,
@@ -106,28 +155,113 @@ async def cancel_run(run_id: uuid.UUID, user: OperatorUser, runs: Runs) -> Pipel
     return PipelineRun.model_validate(await runs.cancel(run_id, user))
 
 
+ExportFile = Literal["csv", "guide"]
+
+
+class ExportAnswer(BaseModel):
+    """An owner's answer to an export query: the object's name in the exports bucket."""
+
+    export_file: str = Field(validation_alias=AliasChoices("export_file", "object_name"))
+
+
+@dataclass(frozen=True)
+class Download:
+    subject: str
+    params: dict[str, Any]
+    media_type: str
+    filename: str
+
+
+def _sourcing_download(run_id: uuid.UUID, file: ExportFile | None) -> Download:
+    if file is not None:
+        raise NotFound("a lead-sourcing run's export is its XLSX workbook (leave out ?file)")
+    return Download("q.sourcing.runs.export", {"run_id": str(run_id)}, XLSX, f"leads-{run_id}.xlsx")
+
+
+def _outreach_download(run_id: uuid.UUID, file: ExportFile | None) -> Download:
+    file = file or "csv"
+    if file == "guide":
+        return Download(
+            "q.outreach.exports.get",
+            {"run_id": str(run_id), "file": "guide"},
+            TEXT,
+            f"outreach-{run_id}-mail-merge-guide.txt",
+        )
+    return Download("q.outreach.exports.get", {"run_id": str(run_id), "file": "csv"}, CSV, f"outreach-{run_id}.csv")
+
+
+EXPORTS_OF: dict[str, Callable[[uuid.UUID, ExportFile | None], Download]] = {
+    "lead_sourcing": _sourcing_download,
+    "outreach": _outreach_download,
+}
+
+
+async def _locate_export(
+    ctx: ServiceContext, runs: PipelineRuns, run_id: uuid.UUID, file: ExportFile | None
+) -> tuple[Download, str]:
+    """Which owner has the run's export, and its object name (the owner rebuilds it when it is missing)."""
+    pipeline = await runs.pipeline_of(run_id)
+    if pipeline is not None:
+        if pipeline not in EXPORTS_OF:
+            raise NotFound(f"{pipeline} runs have no export")
+        download = EXPORTS_OF[pipeline](run_id, file)
+        answer = await ask(ctx.nc, download.subject, download.params, timeout=EXPORT_TIMEOUT_SECONDS)
+        return download, ExportAnswer.model_validate(answer).export_file
+    # Not requested through the API (a scheduled run): every owner that has exports is asked at once.
+    candidates: list[Download] = []
+    for make in EXPORTS_OF.values():
+        try:
+            candidates.append(make(run_id, file))
+        except NotFound:
+            continue
+    answers = await asyncio.gather(
+        *(ask(ctx.nc, d.subject, d.params, timeout=EXPORT_TIMEOUT_SECONDS) for d in candidates),
+        return_exceptions=True,
+    )
+    for download, answer in zip(candidates, answers, strict=True):
+        if not isinstance(answer, BaseException):
+            return download, ExportAnswer.model_validate(answer).export_file
+    for answer in answers:
+        if isinstance(answer, BaseException) and not (isinstance(answer, QueryError) and answer.status == 404):
+            raise answer
+    raise NotFound(f"run {run_id} has no export")
+
+
 @router.get(
     "/runs/{run_id}/export",
     responses={
-        200: {"content": {XLSX: {}}, "description": "The run's leads as an XLSX workbook (up to 5,000 rows)"},
-        404: {"description": "Unknown run, or a run without an export"},
+        200: {
+            "content": {XLSX: {}, CSV: {}, TEXT: {}},
+            "description": "Lead sourcing: the run's leads as an XLSX workbook (up to 5,000 rows). "
+            "Outreach (mail merge): the CSV (?file=csv, the default) or the mail-merge guide (?file=guide)",
+        },
+        404: {"description": "Unknown run, or a run without an export (or without that file)"},
+        503: {"description": "The run's owner is not answering"},
     },
 )
-async def download_export(run_id: uuid.UUID, _: AnyUser, ctx: Context) -> FileResponse:
-    """The XLSX export of a lead-sourcing run's new leads (SOP §2.1 step 3e). Sourcing writes it right
-    after the run; if it is missing (or expired), asking for it builds it again."""
-    answer = await ask(ctx.nc, "q.sourcing.runs.export", {"run_id": str(run_id)}, timeout=60.0)
-    name = answer["export_file"]
+async def download_export(
+    run_id: uuid.UUID,
+    _: AnyUser,
+    ctx: Context,
+    runs: Runs,
+    file: Annotated[
+        ExportFile | None, Query(description="Outreach runs: csv (default) or guide; not for lead-sourcing runs")
+    ] = None,
+) -> FileResponse:
+    """A run's export. Lead sourcing writes its XLSX of new leads right after the run (SOP §2.1 step 3e); an
+    outreach mail-merge run its CSV and a plain-text guide (SOP §5). If the file is missing (or expired),
+    asking for it builds it again."""
+    download, name = await _locate_export(ctx, runs, run_id, file)
     try:
         async with fetched_file(ctx.js, EXPORTS, name) as path:
             # Moved out of the temporary directory so it outlives this block; deleted after sending.
-            kept = Path(tempfile.mkstemp(prefix="ra-export-", suffix=".xlsx")[1])
+            kept = Path(tempfile.mkstemp(prefix="ra-export-", suffix=Path(download.filename).suffix)[1])
             shutil.move(path, kept)
     except FileNotFoundError as exc:
         raise NotFound("the export is not available; try again") from exc
     return FileResponse(
         kept,
-        media_type=XLSX,
-        filename=f"leads-{run_id}.xlsx",
+        media_type=download.media_type,
+        filename=download.filename,
         background=BackgroundTask(kept.unlink, missing_ok=True),
     )

@@ -119,7 +119,7 @@ class SettingsInitialized(BaseModel):
 
 # --- pipelines ------------------------------------------------------------------------------------------
 
-PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation"]
+PipelineName = Literal["lead_sourcing", "contact_enrichment", "email_validation", "outreach"]
 
 
 class LeadSourcingRunRequest(BaseModel):
@@ -139,6 +139,19 @@ class EmailValidationRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int | None = Field(default=None, ge=1, le=1_000_000, description="Validate at most this many contacts")
+
+
+class OutreachRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["mailmerge", "send"] | None = Field(
+        default=None,
+        description="mailmerge = a CSV and a guide for your email client; send = through the ready mailboxes. "
+        "Default: the outreach_send_mode setting (mailmerge → mailmerge, smtp → send)",
+    )
+    dry_run: bool = Field(default=False, description="Send mode: work out who would be written to; send nothing")
+    limit: int | None = Field(default=None, ge=1, le=100_000, description="Reach at most this many contacts")
+    template_id: uuid.UUID | None = Field(default=None, description="Send mode: the template; default: the default one")
 
 
 class RunAccepted(BaseModel):
