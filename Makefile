@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock libs/*/pyproject.toml services/*/pyproject.toml | cksum | cut -d' ' -f1)
-PACKAGES := -e libs/contracts -e libs/runtime -e services/sourcing -e services/enrichment -e services/validation -e services/gateway
+PACKAGES := -e libs/contracts -e libs/runtime -e services/sourcing -e services/enrichment -e services/validation -e services/warmup -e services/outreach -e services/gateway
 
 .PHONY: install run test test-fast lint typecheck asyncapi bench lock k8s clean
 
@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/ruff format --check libs services tests bench
 
 typecheck: install
-	$(BIN)/mypy libs/contracts/src libs/runtime/src services/sourcing/src services/enrichment/src services/validation/src services/gateway/src
+	$(BIN)/mypy libs/contracts/src libs/runtime/src services/sourcing/src services/enrichment/src services/validation/src services/warmup/src services/outreach/src services/gateway/src
 
 ## AsyncAPI documents of every service, into docs/asyncapi/.
 asyncapi: install

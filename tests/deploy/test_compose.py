@@ -29,8 +29,15 @@ from ra_runtime.config import ServiceConfig
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
-SERVICES = ["sourcing", "enrichment", "validation", "gateway"]
-HTTP_PORTS = {"sourcing": 8080, "enrichment": 8080, "validation": 8080, "gateway": 8000}
+SERVICES = ["sourcing", "enrichment", "validation", "warmup", "outreach", "gateway"]
+HTTP_PORTS = {
+    "sourcing": 8080,
+    "enrichment": 8080,
+    "validation": 8080,
+    "warmup": 8080,
+    "outreach": 8080,
+    "gateway": 8000,
+}
 COMMON_ENV = {"NATS_URL", "DATABASE_URL", "RA_SECRET_KEY", "LOG_LEVEL", "RA_ENV"}
 GATEWAY_ENV = {"RA_JWT_SECRET", "RA_ADMIN_EMAIL", "RA_ADMIN_PASSWORD"}
 

@@ -36,13 +36,20 @@ KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"]
 OVERLAYS = ["overlays/dev", "overlays/prod"]
 NAMESPACES = {"overlays/dev": "ra-dev", "overlays/prod": "ra"}
 
-SERVICES = ["sourcing", "enrichment", "validation", "gateway"]
-HTTP_PORTS = {"sourcing": 8080, "enrichment": 8080, "validation": 8080, "gateway": 8000}
+SERVICES = ["sourcing", "enrichment", "validation", "warmup", "outreach", "gateway"]
+HTTP_PORTS = {
+    "sourcing": 8080,
+    "enrichment": 8080,
+    "validation": 8080,
+    "warmup": 8080,
+    "outreach": 8080,
+    "gateway": 8000,
+}
 
 # Durable pull consumers that KEDA must scale on: every consumer of every worker, from the catalogue.
 KEDA_CONSUMERS = {
     f"ra-{name}": {(c.stream, c.durable) for c in CATALOG[name].consumers}
-    for name in ("sourcing", "enrichment", "validation")
+    for name in ("sourcing", "enrichment", "validation", "warmup", "outreach")
 }
 
 # Secret keys each service's containers read from ra-secrets.
@@ -50,6 +57,8 @@ SECRET_KEYS = {
     "sourcing": {"DATABASE_URL", "RA_SECRET_KEY"},
     "enrichment": {"DATABASE_URL", "RA_SECRET_KEY"},
     "validation": {"DATABASE_URL", "RA_SECRET_KEY"},
+    "warmup": {"DATABASE_URL", "RA_SECRET_KEY"},
+    "outreach": {"DATABASE_URL", "RA_SECRET_KEY"},
     "gateway": {"DATABASE_URL", "RA_SECRET_KEY", "RA_JWT_SECRET", "RA_ADMIN_EMAIL", "RA_ADMIN_PASSWORD"},
 }
 
@@ -496,12 +505,15 @@ def test_network_policies(kustomization: str) -> None:
             wanted.add(("TCP", 443))
         if name == "ra-validation":
             wanted |= {("TCP", 25), ("TCP", 443)}
+        if name in ("ra-warmup", "ra-outreach"):
+            # The mailboxes' SMTP (25, 465, 587, 2525) and IMAP (143, 993) servers.
+            wanted |= {("TCP", port) for port in (25, 465, 587, 2525, 143, 993)}
         assert egress == wanted, f"{name}: egress {egress}"
         allowed_in = _allowed_ports(ingress, "ingress")
         if name == "ra-gateway":
             open_rules = [r for np in ingress for r in np["spec"].get("ingress", []) if not r.get("from")]
             assert {("TCP", 8000)} == {(p["protocol"], p["port"]) for r in open_rules for p in r["ports"]}
-        elif name in ("ra-sourcing", "ra-enrichment", "ra-validation"):
+        elif name in ("ra-sourcing", "ra-enrichment", "ra-validation", "ra-warmup", "ra-outreach"):
             # Metrics scraping, restricted to a source (no open rule).
             assert allowed_in == {("TCP", 8080)}, f"{name}: ingress {allowed_in}"
             assert all(r.get("from") for np in ingress for r in np["spec"].get("ingress", [])), name

@@ -5,14 +5,16 @@ from pathlib import Path
 
 import pytest
 from ra_enrichment.main import definition as enrichment
+from ra_outreach.main import definition as outreach
 from ra_runtime.testing import ServiceProcess, migrate
 from ra_sourcing.main import definition as sourcing
 from ra_validation.main import definition as validation
+from ra_warmup.main import definition as warmup
 
 
 @pytest.fixture
 async def migrated(database_url: str) -> str:
-    for d in (sourcing(), enrichment(), validation()):
+    for d in (sourcing(), enrichment(), validation(), warmup(), outreach()):
         await migrate(database_url, d)
     return database_url
 

@@ -8,17 +8,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from ra_enrichment.main import definition as enrichment
 from ra_gateway.main import definition as gateway
+from ra_outreach.main import definition as outreach
 from ra_runtime.db import sqlalchemy_url
 from ra_runtime.migrations import upgrade_async
 from ra_sourcing.main import definition as sourcing
 from ra_validation.main import definition as validation
+from ra_warmup.main import definition as warmup
 from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize(
-    "make", [sourcing, enrichment, validation, gateway], ids=["sourcing", "enrichment", "validation", "gateway"]
+    "make",
+    [sourcing, enrichment, validation, warmup, outreach, gateway],
+    ids=["sourcing", "enrichment", "validation", "warmup", "outreach", "gateway"],
 )
 async def test_migrations_match_the_models(database_url: str, make) -> None:
     d = make()

@@ -427,7 +427,9 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("outreach", "q.outreach.suppression.add", "Add addresses to the do-not-contact list"),
                 QuerySpec("outreach", "q.outreach.suppression.delete", "Remove an address from the list"),
                 QuerySpec("outreach", "q.outreach.suppression.import", "Import a CSV of addresses to suppress"),
-                QuerySpec("outreach", "q.outreach.unsubscribe.peek", "Check an unsubscribe token (the address it names)"),
+                QuerySpec(
+                    "outreach", "q.outreach.unsubscribe.peek", "Check an unsubscribe token (the address it names)"
+                ),
                 QuerySpec("outreach", "q.outreach.unsubscribe", "Unsubscribe the address a signed token names"),
                 QuerySpec("outreach", "q.outreach.templates.list", "Email templates"),
                 QuerySpec("outreach", "q.outreach.templates.get", "One template"),
