@@ -55,4 +55,4 @@ async def test_leads_flow_through_enrichment_and_validation(client: httpx.AsyncC
     results = (await client.get("/validation/results", params={"page_size": 100})).json()
     assert results["total"] > 0 and all(r["provider"] == "demo" for r in results["items"])
     runs = (await client.get("/pipelines/runs")).json()
-    assert runs["unavailable"] == []
+    assert runs["unavailable"] == ["outreach"]  # not started here: its runs are missing, the others listed

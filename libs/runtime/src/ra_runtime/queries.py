@@ -31,6 +31,8 @@ QueryHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[Any]]
 
 
 OK_PREFIX = b'{"ok":true,"data":'
+#: Pauses before asking again when no replica is subscribed (then the caller gets ServiceUnavailable).
+NO_RESPONDERS_RETRIES = (0.05, 0.25)
 
 
 class QueryError(Exception):
@@ -82,6 +84,9 @@ class QueryResponder:
     async def start(self) -> None:
         for subject in self.handlers:
             self._subs.append(await self.nc.subscribe(subject, queue=self.service, cb=self._on_request))
+        # Subscriptions are sent without waiting: a round trip makes sure the server has them before the
+        # service calls itself started.
+        await self.nc.flush()
 
     async def stop(self) -> None:
         """Stop taking requests, then let the ones in hand finish (their askers are waiting)."""
@@ -143,14 +148,19 @@ async def ask_raw(nc: NATS, subject: str, params: Mapping[str, Any] | None = Non
     """Like :func:`ask`, but the data comes back as the owner's JSON bytes, unparsed (the gateway passes
     large answers such as a page of leads straight through to its HTTP client)."""
     service = subject.split(".")[1] if subject.count(".") >= 2 else subject
-    try:
-        msg = await nc.request(
-            subject, json.dumps(dict(params or {}), default=str).encode(), timeout=timeout, headers=inject_headers()
-        )
-    except NoRespondersError as exc:
-        raise ServiceUnavailable(service, "no replica is running") from exc
-    except (NatsTimeout, TimeoutError) as exc:
-        raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
+    payload = json.dumps(dict(params or {}), default=str).encode()
+    # "No responders" means nobody received the request, so asking again is safe even for a write: it
+    # bridges the moment a replica restarts (a rolling update) before the caller is told 503.
+    for pause in (*NO_RESPONDERS_RETRIES, None):
+        try:
+            msg = await nc.request(subject, payload, timeout=timeout, headers=inject_headers())
+            break
+        except NoRespondersError as exc:
+            if pause is None:
+                raise ServiceUnavailable(service, "no replica is running") from exc
+            await asyncio.sleep(pause)
+        except (NatsTimeout, TimeoutError) as exc:
+            raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
     data: bytes = msg.data
     if data.startswith(OK_PREFIX) and data.endswith(b"}"):
         return data[len(OK_PREFIX) : -1]
