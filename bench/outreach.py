@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -252,7 +253,7 @@ async def run(args: argparse.Namespace, nats_url: str, server_db: str, workdir: 
         seconds, result = await send_run(n_limited, "limited")
         times = sorted(t for t, _ in sink.arrivals)
         gap = 60.0 / args.rate
-        worst = 0.0  # how much faster than allowed the fastest window was (≤ 0: never)
+        worst = float("-inf")  # how much faster than allowed the fastest window was (≤ 0: never)
         for k in range(1, len(times)):
             for j in range(max(0, k - 20), k):  # windows of up to 20 gaps ending at k
                 allowed = (k - j) * gap - SLACK_S
@@ -263,7 +264,9 @@ async def run(args: argparse.Namespace, nats_url: str, server_db: str, workdir: 
         )
         print(f"  sink accepted {len(times)}; measured {measured:,.1f} messages/minute over the run")
         held = worst <= 0 and len(times) == n_limited
-        print(f"  fastest window vs allowed: {-worst * 1000:+.1f} ms of margin: {'HELD' if held else 'EXCEEDED'}")
+        tightest = (-worst - SLACK_S) * 1000  # the shortest window minus the time the rate requires for it
+        verdict = "HELD" if held else "EXCEEDED"
+        print(f"  tightest window of up to 20 gaps vs the time the rate requires: {tightest:+.1f} ms: {verdict}")
         return 0 if ok and held else 1
     finally:
         await conn.close()
@@ -277,6 +280,7 @@ async def run(args: argparse.Namespace, nats_url: str, server_db: str, workdir: 
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd (the sink) warns about its own API
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sends", type=int, default=5000)
     parser.add_argument("--mailboxes", type=int, default=5)

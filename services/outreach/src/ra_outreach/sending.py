@@ -131,6 +131,8 @@ class Pacer:
         self._next = at + self.interval
         if at > now:
             await self._sleep(at - now)
+        # A sleep that overran moves the next slot too: the gap between two sends never shrinks to catch up.
+        self._next = max(self._next, self._clock() + self.interval)
 
 
 # --- one SMTP transaction ------------------------------------------------------------------------------
@@ -472,10 +474,9 @@ class SendRun:
             return
         if self.pacer.interval > 0:
             # Paced: one message at a time across every mailbox (a process has at most one in flight).
-            lane = Lane(self)
+            lane = Lane(self, pacer=self.pacer)
             try:
                 for job in jobs:
-                    await self.pacer.wait()
                     await lane.send([job])
             finally:
                 await lane.flush()
@@ -520,8 +521,11 @@ class Lane:
     same transaction as the outcomes of the group before it, so a group costs one commit before its SMTP
     conversations, and at most one group of a lane is ever in doubt (paced runs send groups of one)."""
 
-    def __init__(self, run: SendRun) -> None:
+    def __init__(self, run: SendRun, pacer: Pacer | None = None) -> None:
         self.run = run
+        #: paced lanes wait for their slot right before the SMTP conversation (after the database work), so
+        #: the gaps the recipients' servers see are the configured ones
+        self.pacer = pacer
         self.pending: list[tuple[SendJob, Outcome]] = []
 
     async def prepare(self, job: SendJob) -> tuple[SendJob, str, bytes] | None:
@@ -560,6 +564,8 @@ class Lane:
         marked = await self.commit([job.event_id for job, _, _ in ready])
         for job, sender, data in ready:
             if job.event_id in marked:
+                if self.pacer is not None:
+                    await self.pacer.wait()
                 self.pending.append((job, await self.deliver(job, sender, data)))
 
     async def deliver(self, job: SendJob, sender: str, data: bytes) -> Outcome:
