@@ -40,6 +40,7 @@ class Endpoints:
     imap_port: int | None
     imap_security: str | None
     fingerprint: str
+    provider: str = ""
 
     @classmethod
     def of(cls, mailbox: SenderMailbox) -> Endpoints:
@@ -54,6 +55,7 @@ class Endpoints:
             imap_port=mailbox.imap_port,
             imap_security=mailbox.imap_security,
             fingerprint=fingerprint(mailbox),
+            provider=mailbox.provider,
         )
 
 
@@ -73,16 +75,41 @@ def fingerprint(mailbox: SenderMailbox) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _outcome(started: float, error: MailConnectError | None, ok_message: str) -> dict[str, Any]:
+#: What usually fixes a refused login at the big providers (SOP §6.1).
+LOGIN_HINTS = {
+    "gmail": "Gmail needs an app password (turn on 2-Step Verification first, then create one for Mail); "
+    "the account password is refused.",
+    "microsoft365": "Microsoft 365 refuses SMTP logins unless SMTP AUTH is enabled for this mailbox in the "
+    "Microsoft 365 admin center (Active users → Mail → Manage email apps → Authenticated SMTP).",
+}
+
+
+def provider_family(provider: str, host: str) -> str | None:
+    """gmail / microsoft365 from the mailbox's provider or its SMTP host, else None."""
+    p, h = provider.lower(), host.lower()
+    if "gmail" in p or "google" in p or h.endswith(("gmail.com", "googlemail.com")):
+        return "gmail"
+    if any(k in p for k in ("microsoft", "office", "outlook", "m365", "o365")) or h.endswith(
+        ("office365.com", "outlook.com")
+    ):
+        return "microsoft365"
+    return None
+
+
+def _outcome(
+    started: float, error: MailConnectError | None, ok_message: str, target: Endpoints | None = None
+) -> dict[str, Any]:
     elapsed_ms = round((asyncio.get_running_loop().time() - started) * 1000)
     if error is None:
         return {"ok": True, "kind": "ok", "stage": "login", "message": ok_message, "elapsed_ms": elapsed_ms}
+    family = provider_family(target.provider, target.smtp_host) if target is not None else None
     return {
         "ok": False,
         "kind": error.kind,
         "stage": error.stage,
         "message": error.message,
         "elapsed_ms": elapsed_ms,
+        "hint": LOGIN_HINTS.get(family or "") if error.kind == "auth" else None,
     }
 
 
@@ -101,7 +128,7 @@ async def probe_smtp(target: Endpoints, password: str, *, timeout: float, policy
             allowed_ports=policy.ports,
         )
     except MailConnectError as exc:
-        return _outcome(started, exc, "")
+        return _outcome(started, exc, "", target)
     with contextlib.suppress(Exception):
         await smtp.quit()
     smtp.close()
@@ -128,7 +155,7 @@ async def probe_imap(target: Endpoints, password: str, *, timeout: float, policy
             allowed_ports=policy.ports,
         )
     except MailConnectError as exc:
-        return _outcome(started, exc, "")
+        return _outcome(started, exc, "", target)
     return _outcome(started, None, f"logged in to {target.imap_host}:{port}")
 
 

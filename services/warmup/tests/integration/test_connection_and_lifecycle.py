@@ -114,6 +114,7 @@ async def test_each_failure_is_reported_precisely(warmup: Warmup, certs: dict[st
 
         await mailbox("good", ("ok", "login", None), smtp_port=good.port)
         await mailbox("wrongpass", ("auth", "login", None), smtp_port=good.port, password="wrong")
+        await mailbox("m365", ("auth", "login", None), smtp_port=good.port, password="wrong", provider="microsoft365")
         await mailbox("untrusted", ("tls", "tls", None), smtp_port=untrusted.port)
         await mailbox("implicit", ("ok", "login", None), smtp_port=implicit.port, smtp_security="ssl")
         await mailbox("closed", ("refused", "connect", None), smtp_port=closed_port())
@@ -128,10 +129,13 @@ async def test_each_failure_is_reported_precisely(warmup: Warmup, certs: dict[st
 
     results = {r["mailbox_id"]: r for r in answer["results"]}
     assert {mid: kinds(results[mid]) for mid in expected} == expected
-    assert answer["ok"] == 2 and answer["failed"] == 6
+    assert answer["ok"] == 2 and answer["failed"] == 7
 
     wrong = next(r for r in answer["results"] if r["email"] == "wrongpass@example.com")
-    assert "535" in wrong["smtp"]["message"]
+    assert "535" in wrong["smtp"]["message"] and wrong["smtp"]["hint"] is None
+    # A refused login at a big provider says what usually fixes it (SOP §6.1).
+    m365 = next(r for r in answer["results"] if r["email"] == "m365@example.com")
+    assert "SMTP AUTH" in m365["smtp"]["hint"]
     untrusted_result = next(r for r in answer["results"] if r["email"] == "untrusted@example.com")
     assert "not trusted" in untrusted_result["smtp"]["message"]
     imap_result = next(r for r in answer["results"] if r["email"] == "imapbad@example.com")
@@ -144,7 +148,7 @@ async def test_each_failure_is_reported_precisely(warmup: Warmup, certs: dict[st
         assert row.warmup_status == ("WARMING_UP" if should_pass else "INACTIVE"), row.email
         assert row.last_test_result is not None and row.last_tested_at is not None
     stats = await warmup.ask("stats")
-    assert stats["by_connection"] == {"ok": 2, "failed": 6}
+    assert stats["by_connection"] == {"ok": 2, "failed": 7}
 
 
 async def test_hosts_inside_the_network_are_blocked(start_warmup: StartWarmup) -> None:

@@ -162,3 +162,13 @@ async def test_probes_refuse_hosts_inside_the_network_without_connecting() -> No
     imap = await probe_imap(target, "pw", timeout=1, policy=MailPolicy(allow_private=False))
     assert imap is not None and (imap["kind"], imap["stage"]) == ("blocked", "guard")
     assert await probe_imap(Endpoints.of(mailbox()), "pw", timeout=1, policy=MailPolicy()) is None
+
+
+def test_login_hints_know_the_big_providers_by_name_or_host() -> None:
+    from ra_warmup.connection import provider_family
+
+    assert provider_family("gmail", "smtp.example.com") == "gmail"
+    assert provider_family("smtp", "smtp.gmail.com") == "gmail"
+    assert provider_family("Microsoft 365", "mail.example.com") == "microsoft365"
+    assert provider_family("smtp", "smtp.office365.com") == "microsoft365"
+    assert provider_family("smtp", "mail.example.com") is None
