@@ -90,3 +90,21 @@ async def test_two_replicas_publish_each_slot_once(nats_url: str) -> None:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await nc.close()
+
+
+async def test_a_job_switched_off_publishes_nothing() -> None:
+    class NoJetStream:
+        async def publish(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a switched-off job must not publish")
+
+    on = False
+    job = ScheduledJob(
+        "reset_daily_counters",
+        Daily(),
+        lambda slot: ResetMailboxCounters(day=slot.date().isoformat()),
+        enabled=lambda: on,
+    )
+    scheduler = Scheduler(NoJetStream(), "warmup", [job])  # type: ignore[arg-type]
+    slot = datetime(2026, 3, 4, tzinfo=UTC)
+    await scheduler.fire(job, slot)
+    assert scheduler.last[job.name] == slot  # the slot is over, with nothing sent

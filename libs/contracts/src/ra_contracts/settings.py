@@ -480,7 +480,8 @@ _SPECS: tuple[SettingSpec, ...] = (
         "bool",
         False,
         "outreach",
-        "Send outreach automatically as contacts are validated (off: only when a run is started)",
+        "Send automatically: every 5 minutes a send run reaches the contacts that became eligible (off: only "
+        "when a run is started)",
     ),
     # Warmup (§7, §8, §12.1 "Warmup Configuration")
     *_warmup_phase_specs(),

@@ -77,6 +77,8 @@ class ScheduledJob:
     command: Callable[[datetime], Payload]
     #: fire for the current slot at start-up (a slot missed while nothing ran)
     catch_up: bool = True
+    #: asked at each slot: a job switched off by a setting publishes nothing (None: always on)
+    enabled: Callable[[], bool] | None = None
 
 
 def slot_key(job: str, slot: datetime) -> str:
@@ -99,6 +101,9 @@ class Scheduler:
 
     async def fire(self, job: ScheduledJob, slot: datetime) -> None:
         """Publish the job's command for ``slot``, retrying until JetStream acknowledges it."""
+        if job.enabled is not None and not job.enabled():
+            self.last[job.name] = slot
+            return
         key = slot_key(job.name, slot)
         payload = job.command(slot)
         envelope = Envelope.wrap(

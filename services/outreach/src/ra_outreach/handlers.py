@@ -38,6 +38,7 @@ from ra_runtime.messaging import Inbound
 from ra_runtime.objects import EXPORTS, UPLOADS, fetched_file, object_size, put_file
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask, uuid_param
 from ra_runtime.runs import run_queries, start_run
+from ra_runtime.scheduler import SCHEDULE_NAMESPACE, Every, ScheduledJob, Scheduler, slot_key
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +65,9 @@ log = logging.getLogger(__name__)
 PIPELINE = "outreach"
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 RUN_MAX_DELIVER = consumer("outreach-run").max_deliver
+#: Who asks for the automatic send runs (setting ``outreach_auto_send_enabled``), and how often.
+AUTO_SEND = "auto-send"
+AUTO_SEND_EVERY = timedelta(minutes=5)
 #: Invalid rows listed in an import's answer (the rest are counted).
 MAX_LISTED_ERRORS = 200
 
@@ -469,8 +473,19 @@ async def build(ctx: ServiceContext) -> Wiring:
             assert isinstance(cmd, RunOutreach)
             await run_outreach(session, cmd, final=(item.msg.metadata.num_delivered or 1) >= RUN_MAX_DELIVER)
 
+    async def worth_sending(cmd: RunOutreach) -> bool:
+        """An automatic run goes ahead only when it has something to send (no empty run every few minutes)."""
+        async with ctx.sessions() as s:
+            if await repo.pending_sends(s):
+                return True
+        probe = await run_send(RunOutreach(run_id=cmd.run_id, mode="send", dry_run=True, limit=cmd.limit))
+        return probe.get("would_send", 0) > 0
+
     async def run_outreach(session: AsyncSession, cmd: RunOutreach, *, final: bool) -> None:
         run_id = cmd.run_id
+        if cmd.requested_by == AUTO_SEND and not (setting("outreach_auto_send_enabled") and await worth_sending(cmd)):
+            log.debug("automatic send %s: nothing to send", run_id)
+            return
         async with ctx.sessions() as s, s.begin():
             await start_run(s, JobRun, run_id, cmd.requested_by)
             await repo.update_run(s, run_id, mode=cmd.mode, dry_run=cmd.dry_run, template_id=cmd.template_id)
@@ -694,7 +709,25 @@ async def build(ctx: ServiceContext) -> Wiring:
             "media_type": "text/csv; charset=utf-8" if csv_file else "text/plain; charset=utf-8",
         }
 
+    scheduler = Scheduler(
+        ctx.js,
+        ctx.name,
+        [
+            ScheduledJob(
+                "auto_send",
+                Every(AUTO_SEND_EVERY),
+                lambda slot: RunOutreach(
+                    run_id=uuid.uuid5(SCHEDULE_NAMESPACE, slot_key("auto_send", slot)),
+                    requested_by=AUTO_SEND,
+                    mode="send",
+                ),
+                enabled=lambda: bool(setting("outreach_auto_send_enabled")),
+            )
+        ],
+    )
+
     return Wiring(
+        tasks=[scheduler.run],
         consumers={
             "outreach-contacts": on_contacts,
             "outreach-contact-validated": on_contact_validated,

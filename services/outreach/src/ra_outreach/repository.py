@@ -390,6 +390,24 @@ async def leftover_claims(session: AsyncSession) -> list[SendJob]:
     return [_job(r) for r in rows]
 
 
+async def pending_sends(session: AsyncSession) -> bool:
+    """Whether a send run has work besides new contacts: claims of a dead run, messages to reconcile, or
+    deferred messages whose retry time has come."""
+    e = OutreachEvent.__table__
+    found = await session.execute(
+        sa.select(sa.literal(1))
+        .where(
+            e.c.channel == "smtp",
+            sa.or_(
+                e.c.status.in_(("claimed", "sending")),
+                sa.and_(e.c.status == "deferred", e.c.retry_at <= sa.func.now()),
+            ),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def due_deferred(session: AsyncSession, limit: int) -> list[Any]:
     e = OutreachEvent.__table__
     rows = await session.execute(

@@ -280,3 +280,45 @@ async def test_paced_sends_go_out_one_at_a_time_with_a_chosen_template(harness: 
     assert run["counts"]["sent"] == 3
     subjects = sorted(parse(m.data)["Subject"] for m in h.sink.messages)
     assert subjects == ["For T0", "For T1", "For T2"]
+
+
+async def test_automatic_sending_runs_only_when_switched_on_and_there_is_something_to_send(harness: Harness):
+    from ra_contracts.events import RunOutreach
+    from ra_outreach.handlers import AUTO_SEND
+    from ra_runtime.testing import eventually
+
+    h = harness
+    await h.mailbox("auto")
+    await h.contact("first@client.example")
+    await h.synced(contacts=1, validated=1, mailboxes=1)
+    js = h.nc.jetstream()
+
+    async def auto_run() -> uuid.UUID:
+        """What the scheduler publishes every few minutes; waits until outreach has dealt with it."""
+        cmd = RunOutreach(run_id=uuid.uuid4(), requested_by=AUTO_SEND, mode="send")
+        await h.publish(cmd)
+
+        async def consumed() -> bool:
+            info = await js.consumer_info("OUTREACH_CMD", "outreach-run")
+            return info.num_pending == 0 and info.num_ack_pending == 0
+
+        await eventually(consumed, what="the automatic run command handled")
+        return cmd.run_id
+
+    async def recorded(run_id: uuid.UUID) -> str | None:
+        status: str | None = await h.scalar("SELECT status FROM outreach.job_runs WHERE run_id = :r", r=run_id)
+        return status
+
+    # Off (the default): nothing is sent and no run is recorded.
+    assert await recorded(await auto_run()) is None
+    assert h.sink.messages == []
+
+    # On: the eligible contact is reached.
+    h.settings(outreach_auto_send_enabled=True)
+    sent = await auto_run()
+    assert await eventually(lambda: recorded(sent), what="the automatic run") == "completed"
+    assert [r.rcpt for r in h.sink.messages] == ["first@client.example"]
+
+    # On, with nothing left to send: no empty run fills the history.
+    assert await recorded(await auto_run()) is None
+    assert len(h.sink.messages) == 1
