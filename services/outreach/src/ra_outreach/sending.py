@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 RUN_LOCK_KEY = 0x6F757472  # "outr"
 #: Contacts claimed per transaction.
 CLAIM_CHUNK = 500
+#: How long a run trusts its copy of a mailbox: a mailbox paused (or deleted) mid-run stops sending within
+#: this time; its remaining messages are deferred to a later run.
+MAILBOX_FRESH_SECONDS = 2.0
 #: A deferred (4xx) message is tried at most this many times, then recorded as failed.
 MAX_ATTEMPTS = 5
 #: Messages marked ``sending`` together by an unpaced lane: fewer commits, at the price of up to this many
@@ -290,7 +293,8 @@ class SendRun:
         self.tally = tally
         self.pacer = Pacer(settings.interval)
         self.smtp = MailboxSessions(deps.open_session)
-        self._mailboxes: dict[uuid.UUID, Mailbox | None] = {}
+        #: each mailbox as last read, and when (re-read every MAILBOX_FRESH_SECONDS: a pause applies mid-run)
+        self._mailboxes: dict[uuid.UUID, tuple[float, Mailbox | None]] = {}
         self._templates: dict[uuid.UUID | None, TemplateText] = {template.template_id: template}
         self._last_progress = time.monotonic()
 
@@ -498,10 +502,12 @@ class SendRun:
         await asyncio.gather(*(drive(js) for js in per_mailbox.values()))
 
     async def mailbox(self, mailbox_id: uuid.UUID) -> Mailbox | None:
-        if mailbox_id not in self._mailboxes:
+        known = self._mailboxes.get(mailbox_id)
+        if known is None or time.monotonic() - known[0] > MAILBOX_FRESH_SECONDS:
             async with self.deps.sessions() as s:
-                self._mailboxes[mailbox_id] = await repo.get_mailbox(s, mailbox_id)
-        return self._mailboxes[mailbox_id]
+                known = (time.monotonic(), await repo.get_mailbox(s, mailbox_id))
+            self._mailboxes[mailbox_id] = known
+        return known[1]
 
     async def template_of(self, template_id: uuid.UUID | None) -> TemplateText:
         if template_id not in self._templates:

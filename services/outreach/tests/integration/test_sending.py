@@ -322,3 +322,32 @@ async def test_automatic_sending_runs_only_when_switched_on_and_there_is_somethi
     # On, with nothing left to send: no empty run fills the history.
     assert await recorded(await auto_run()) is None
     assert len(h.sink.messages) == 1
+
+
+async def test_pausing_a_mailbox_stops_a_running_send_and_defers_the_rest(harness: Harness):
+    import asyncio
+
+    from ra_contracts.events import MailboxUpdated
+    from ra_runtime.testing import eventually
+
+    h = harness
+    h.settings(rate_limit_per_minute=60)  # one message a second: the run is still going when the pause lands
+    box = await h.mailbox("alice")
+    for i in range(8):
+        await h.contact(f"person{i}@client.example")
+    await h.synced(contacts=8, mailboxes=1)
+    running = asyncio.create_task(h.run(timeout=60))
+
+    async def first_sent() -> bool:
+        return len(h.sink.messages) >= 1
+
+    await eventually(first_sent, what="the first message")
+    paused = box.model_copy(update={"version": 2, "warmup_status": "PAUSED"})
+    await h.publish(MailboxUpdated(mailbox=paused, changed=["warmup_status"]))
+    run = await running
+
+    counts = run["counts"]
+    assert counts["deferred"] >= 1 and counts["sent"] + counts["deferred"] == 8, counts
+    assert len(h.sink.messages) == counts["sent"]
+    deferred = await h.events(status="deferred")
+    assert all("may not send now" in (e.smtp_reply or "") for e in deferred)
