@@ -120,6 +120,8 @@ async def test_from_job_posting_to_email_and_unsubscribe(system) -> None:
         sent_run = await eventually(lambda: finished_run(client, r.json()["run_id"]), timeout=60, what="the send")
         assert sent_run["status"] == "completed", sent_run
         assert sent_run["counts"]["sent"] == len(sink.received) == 4, sent_run
+        late = await client.post(f"/pipelines/runs/{sent_run['run_id']}/cancel")
+        assert late.status_code == 409 and "finished" in late.text, late.text
 
     messages = [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in sink.received]
     recipients = [m["To"].addresses[0].addr_spec.lower() for m in messages]

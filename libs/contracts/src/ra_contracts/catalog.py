@@ -439,6 +439,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("outreach", "q.outreach.exports.get", "A mail-merge run's CSV or guide"),
                 QuerySpec("outreach", "q.outreach.runs.list", "Outreach runs"),
                 QuerySpec("outreach", "q.outreach.runs.get", "One outreach run"),
+                QuerySpec("outreach", "q.outreach.runs.cancel", "Cancel a queued outreach run or stop a send run"),
             ),
         ),
         ServiceSpec(

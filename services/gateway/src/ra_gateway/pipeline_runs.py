@@ -44,7 +44,9 @@ OWNERS: dict[str, PipelineOwner] = {
     ),
     "contact_enrichment": PipelineOwner("enrichment", "q.enrichment.runs.list", "q.enrichment.runs.get"),
     "email_validation": PipelineOwner("validation", "q.validation.runs.list", "q.validation.runs.get"),
-    "outreach": PipelineOwner("outreach", "q.outreach.runs.list", "q.outreach.runs.get"),
+    "outreach": PipelineOwner(
+        "outreach", "q.outreach.runs.list", "q.outreach.runs.get", cancel_subject="q.outreach.runs.cancel"
+    ),
 }
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)

@@ -27,6 +27,7 @@ from ra_contracts.events import (
     MailboxUpdated,
     OutreachSent,
     OutreachSkipped,
+    PipelineRunCancelled,
     PipelineRunCompleted,
     PipelineRunFailed,
     PipelineRunProgressed,
@@ -37,7 +38,7 @@ from ra_runtime.mailnet import MailConnectError, open_smtp
 from ra_runtime.messaging import Inbound
 from ra_runtime.objects import EXPORTS, UPLOADS, fetched_file, object_size, put_file
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask, uuid_param
-from ra_runtime.runs import run_queries, start_run
+from ra_runtime.runs import run_queries, run_view, start_run
 from ra_runtime.scheduler import SCHEDULE_NAMESPACE, Every, ScheduledJob, Scheduler, slot_key
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,7 @@ from ra_outreach.models import JobRun, OutreachEvent, Suppression, Template
 from ra_outreach.sending import (
     CLAIM_CHUNK,
     MailboxUnavailable,
+    RunCancelled,
     RunRefused,
     SendDeps,
     SendRun,
@@ -87,10 +89,24 @@ class EventQuery(BaseModel):
     lead_id: uuid.UUID | None = None
     mailbox_id: uuid.UUID | None = None
     channel: Literal["smtp", "mailmerge"] | None = None
-    status: Literal["claimed", "sending", "sent", "skipped", "failed", "deferred", "uncertain"] | None = None
+    status: Literal["claimed", "sending", "sent", "skipped", "failed", "deferred", "uncertain", "cancelled"] | None = (
+        None
+    )
     search: str | None = Field(None, max_length=320)
     since: datetime | None = None
     until: datetime | None = None
+
+
+class RunCancel(Actor):
+    run_id: uuid.UUID
+
+
+class StoppedRun(Exception):
+    """A send run a person cancelled, with its counts so far."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__("cancelled at a person's request")
+        self.counts = counts
 
 
 class SuppressionQuery(BaseModel):
@@ -337,6 +353,10 @@ async def build(ctx: ServiceContext) -> Wiring:
         async def progress() -> None:
             await report(cmd.run_id, tally.counts())
 
+        async def cancel_requested() -> bool:
+            async with ctx.sessions() as s:
+                return await repo.cancel_requested(s, cmd.run_id)
+
         deps = SendDeps(
             sessions=ctx.sessions,
             engine=ctx.engine,
@@ -345,12 +365,16 @@ async def build(ctx: ServiceContext) -> Wiring:
             open_session=open_session,
             load_template=load_template,
             progress=progress,
+            cancel_requested=cancel_requested,
         )
         run = SendRun(deps, settings, cmd.run_id, template, tally)
         if cmd.dry_run:
             await run.dry_run(cmd.limit)
             return tally.counts(dry_run=True)
-        await run.run(cmd.limit)
+        try:
+            await run.run(cmd.limit)
+        except RunCancelled:
+            raise StoppedRun(tally.counts()) from None
         counts = tally.counts()
         # Across redeliveries of the command the events are the truth about what this run sent.
         async with ctx.sessions() as s:
@@ -487,7 +511,9 @@ async def build(ctx: ServiceContext) -> Wiring:
             log.debug("automatic send %s: nothing to send", run_id)
             return
         async with ctx.sessions() as s, s.begin():
-            await start_run(s, JobRun, run_id, cmd.requested_by)
+            if not await start_run(s, JobRun, run_id, cmd.requested_by):
+                log.info("outreach run %s was cancelled before it started", run_id)
+                return
             await repo.update_run(s, run_id, mode=cmd.mode, dry_run=cmd.dry_run, template_id=cmd.template_id)
             await ctx.outbox.add(
                 s, [PipelineRunStarted(run_id=run_id, pipeline=PIPELINE, status="running")], str(run_id)
@@ -504,13 +530,15 @@ async def build(ctx: ServiceContext) -> Wiring:
                 counts = await run_send(cmd)
         except RunRefused as exc:
             status, error = "failed", str(exc)
+        except StoppedRun as stopped:
+            status, error, counts = "cancelled", str(stopped), stopped.counts
         except Exception as exc:
             if not final:
                 raise  # redelivered: whatever was claimed is reconciled by the next attempt
             log.exception("outreach run %s failed", run_id)
             status, error = "failed", f"{type(exc).__name__}: {exc}"
         run = await repo.update_run(session, run_id, counts=counts, status=status, error_message=error, **extra)
-        done_cls = PipelineRunCompleted if status == "completed" else PipelineRunFailed
+        done_cls = {"completed": PipelineRunCompleted, "cancelled": PipelineRunCancelled}.get(status, PipelineRunFailed)
         await ctx.outbox.add(
             session,
             [
@@ -528,6 +556,27 @@ async def build(ctx: ServiceContext) -> Wiring:
         )
 
     # --- queries --------------------------------------------------------------------------------------
+
+    async def runs_cancel(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        req = RunCancel.model_validate(params)
+        async with session.begin():
+            outcome, run = await repo.request_cancel(session, req.run_id, req.actor)
+            if outcome == "finished":
+                raise QueryError(409, f"the run has already finished ({run.status})")
+            if outcome == "mailmerge":
+                raise QueryError(409, "a mail merge is not stopped once it has started: it takes seconds")
+            if outcome == "cancelled":
+                # Not started yet: it never will (the command is dropped when it arrives).
+                await ctx.outbox.add(
+                    session,
+                    [
+                        PipelineRunCancelled(
+                            run_id=run.run_id, pipeline=PIPELINE, status="cancelled", error_message=run.error_message
+                        )
+                    ],
+                    str(run.run_id),
+                )
+            return run_view(run) | {"status": "cancelled" if outcome == "cancelled" else "cancelling"}
 
     async def events_list(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         q = EventQuery.model_validate(params)
@@ -750,6 +799,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.outreach.templates.update": templates_update,
             "q.outreach.templates.delete": templates_delete,
             "q.outreach.exports.get": exports_get,
+            "q.outreach.runs.cancel": runs_cancel,
             **run_queries("outreach", JobRun),
         },
     )

@@ -94,13 +94,17 @@ class Recipient(Base):
     email: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     last_outreach_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     last_event_id: Mapped[uuid.UUID]
+    #: the outreach before the current claim (None: never reached before), so a claim that a cancelled run
+    #: gives back restores the address's cooldown as it was
+    previous_outreach_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class OutreachEvent(Base):
     """The SOP's OutreachEvent: a contact reached (mail merge row or email), skipped, or failed.
 
     Status of an SMTP send: ``claimed`` → ``sending`` → ``sent`` | ``failed`` | ``deferred`` (retried later)
-    | ``uncertain`` (the process died mid-conversation: a person checks, it is never re-sent).
+    | ``uncertain`` (the process died mid-conversation: a person checks, it is never re-sent)
+    | ``cancelled`` (claimed by a run cancelled before sending it: the address's claim was given back).
     """
 
     __tablename__ = "outreach_events"
@@ -180,6 +184,9 @@ class JobRun(Base):
     #: names of the mail merge's files in the ``exports`` bucket
     export_csv: Mapped[str | None] = mapped_column(sa.Text)
     export_guide: Mapped[str | None] = mapped_column(sa.Text)
+    #: set by ``q.outreach.runs.cancel``: a send run stops before its next message
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(sa.Text)
 
 
 TABLES = add_messaging_tables(Base.metadata)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -302,7 +303,8 @@ async def claim_recipients(
             SELECT u.email, now(), u.event_id FROM unnest(CAST(:emails AS text[]), CAST(:ids AS uuid[]))
                 AS u(email, event_id)
             ON CONFLICT (email) DO UPDATE
-                SET last_outreach_at = excluded.last_outreach_at, last_event_id = excluded.last_event_id
+                SET last_outreach_at = excluded.last_outreach_at, last_event_id = excluded.last_event_id,
+                    previous_outreach_at = r.last_outreach_at
                 WHERE r.last_outreach_at < now() - CAST(:cooldown AS interval)
             RETURNING r.email"""
     )
@@ -406,6 +408,86 @@ async def pending_sends(session: AsyncSession) -> bool:
         .limit(1)
     )
     return found.first() is not None
+
+
+async def release_claims(session: AsyncSession, run_id: uuid.UUID) -> int:
+    """A cancelled run gives back what it claimed and did not send: first sends become ``cancelled`` and their
+    addresses' claims are undone (cooldown as before the claim), retries go back to ``deferred``; the
+    mailboxes' usage of the day shrinks accordingly. Returns the messages given back. Call under the run lock."""
+    e, r, u = OutreachEvent.__table__, Recipient.__table__, MailboxUsage.__table__
+    rows = (
+        await session.execute(
+            sa.update(e)
+            .where(e.c.run_id == run_id, e.c.status == "claimed", e.c.channel == "smtp")
+            .values(
+                status=sa.case((e.c.attempts > 0, "deferred"), else_="cancelled"),
+                retry_at=sa.case((e.c.attempts > 0, sa.func.now()), else_=e.c.retry_at),
+                updated_at=sa.func.now(),
+            )
+            .returning(e.c.event_id, e.c.status, e.c.mailbox_id)
+        )
+    ).all()
+    cancelled = [row.event_id for row in rows if row.status == "cancelled"]
+    if cancelled:
+        await session.execute(sa.delete(r).where(r.c.last_event_id.in_(cancelled), r.c.previous_outreach_at.is_(None)))
+        await session.execute(
+            sa.update(r)
+            .where(r.c.last_event_id.in_(cancelled))
+            .values(last_outreach_at=r.c.previous_outreach_at, previous_outreach_at=None)
+        )
+    per_mailbox = Counter(row.mailbox_id for row in rows if row.mailbox_id is not None)
+    for mailbox_id, n in per_mailbox.items():
+        await session.execute(
+            sa.update(u)
+            .where(u.c.mailbox_id == mailbox_id, u.c.day == utc_today())
+            .values(claimed=sa.func.greatest(u.c.claimed - n, 0))
+        )
+    return len(rows)
+
+
+async def cancel_requested(session: AsyncSession, run_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        sa.select(JobRun.cancel_requested_at).where(JobRun.run_id == run_id, JobRun.cancel_requested_at.isnot(None))
+    )
+    return found.first() is not None
+
+
+async def request_cancel(session: AsyncSession, run_id: uuid.UUID, actor: str | None) -> tuple[str, JobRun]:
+    """Ask a run to stop: ``cancelling`` (a send run stops before its next message), ``cancelled`` (not
+    started yet: recorded as cancelled, so its command is dropped on arrival), ``finished``, or ``mailmerge``
+    (a running mail merge is not stopped: it takes seconds)."""
+    t = JobRun.__table__
+    inserted = (
+        await session.execute(
+            pg_insert(t)
+            .values(
+                run_id=run_id,
+                status="cancelled",
+                counts={},
+                dry_run=False,
+                cancel_requested_at=sa.func.now(),
+                cancelled_by=actor,
+                finished_at=sa.func.now(),
+                error_message="cancelled before it started",
+            )
+            .on_conflict_do_nothing(index_elements=[t.c.run_id])
+            .returning(t.c.run_id)
+        )
+    ).scalar_one_or_none()
+    run = await session.get(JobRun, run_id, with_for_update=True, populate_existing=True)
+    assert run is not None
+    if inserted is not None:
+        return "cancelled", run
+    if run.status != "running":
+        return "finished", run
+    if run.mode == "mailmerge":
+        return "mailmerge", run
+    await session.execute(
+        sa.update(t)
+        .where(t.c.run_id == run_id)
+        .values(cancel_requested_at=sa.func.coalesce(t.c.cancel_requested_at, sa.func.now()), cancelled_by=actor)
+    )
+    return "cancelling", run
 
 
 async def due_deferred(session: AsyncSession, limit: int) -> list[Any]:

@@ -54,6 +54,8 @@ CLAIM_CHUNK = 500
 #: How long a run trusts its copy of a mailbox: a mailbox paused (or deleted) mid-run stops sending within
 #: this time; its remaining messages are deferred to a later run.
 MAILBOX_FRESH_SECONDS = 2.0
+#: How often a send run asks whether it was cancelled.
+CANCEL_CHECK_SECONDS = 1.0
 #: A deferred (4xx) message is tried at most this many times, then recorded as failed.
 MAX_ATTEMPTS = 5
 #: Messages marked ``sending`` together by an unpaced lane: fewer commits, at the price of up to this many
@@ -65,6 +67,10 @@ PROGRESS_EVERY = 1.0
 
 class RunRefused(Exception):
     """The run cannot start (a missing setting, no template): it fails with this message."""
+
+
+class RunCancelled(Exception):
+    """A person cancelled the run: it stops before its next message."""
 
 
 class MailboxUnavailable(Exception):
@@ -248,6 +254,8 @@ class SendTally:
     recovered: int = 0
     retried: int = 0
     reconciled_uncertain: int = 0
+    #: claimed messages given back when the run was cancelled
+    cancelled: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
 
@@ -261,6 +269,7 @@ class SendTally:
                 "recovered": self.recovered,
                 "retried": self.retried,
                 "reconciled_uncertain": self.reconciled_uncertain,
+                "cancelled": self.cancelled,
                 **{k: self.outcomes[k] for k in ("sent", "failed", "deferred", "uncertain")},
             }
         out |= {f"skipped_{reason}": n for reason, n in sorted(self.skipped.items())}
@@ -280,6 +289,8 @@ class SendDeps:
     load_template: Callable[[uuid.UUID | None], Awaitable[TemplateText | None]]
     #: reports progress (counts so far)
     progress: Callable[[], Awaitable[None]] | None = None
+    #: whether a person asked the run to stop (asked at most every CANCEL_CHECK_SECONDS)
+    cancel_requested: Callable[[], Awaitable[bool]] | None = None
 
 
 class SendRun:
@@ -297,6 +308,9 @@ class SendRun:
         self._mailboxes: dict[uuid.UUID, tuple[float, Mailbox | None]] = {}
         self._templates: dict[uuid.UUID | None, TemplateText] = {template.template_id: template}
         self._last_progress = time.monotonic()
+        self._last_cancel_check = float("-inf")
+        self._cancelled = False
+        self.released = 0
 
     # -- dry run ---------------------------------------------------------------------------------------
 
@@ -324,13 +338,34 @@ class SendRun:
         budget = limit if limit is not None else 10**9
         try:
             async with run_lock(self.deps.engine):
-                budget -= await self._reconcile(budget)
-                if budget > 0:
-                    budget -= await self._retry_deferred(budget)
-                if budget > 0:
-                    await self._reach_new(budget)
+                try:
+                    await self.check_cancel(force=True)
+                    budget -= await self._reconcile(budget)
+                    if budget > 0:
+                        budget -= await self._retry_deferred(budget)
+                    if budget > 0:
+                        await self._reach_new(budget)
+                except RunCancelled:
+                    # Still under the lock: what this run claimed and did not send is given back.
+                    async with self.deps.sessions() as s, s.begin():
+                        self.released = await repo.release_claims(s, self.run_id)
+                    self.tally.cancelled = self.released
+                    raise
         finally:
             await self.smtp.close_all()
+
+    async def check_cancel(self, force: bool = False) -> None:
+        """Raise :class:`RunCancelled` when a person asked the run to stop (the database is asked at most
+        every CANCEL_CHECK_SECONDS)."""
+        ask = self.deps.cancel_requested
+        if self._cancelled:
+            raise RunCancelled()
+        if ask is None or (not force and time.monotonic() - self._last_cancel_check < CANCEL_CHECK_SECONDS):
+            return
+        self._last_cancel_check = time.monotonic()
+        if await ask():
+            self._cancelled = True  # every lane stops at its next group
+            raise RunCancelled()
 
     async def _reconcile(self, budget: int) -> int:
         async with self.deps.sessions() as s, s.begin():
@@ -499,7 +534,12 @@ class SendRun:
             finally:
                 await lane.flush()
 
-        await asyncio.gather(*(drive(js) for js in per_mailbox.values()))
+        # Every lane finishes the group in hand before the first error (a cancellation) goes up: no SMTP
+        # conversation is cut off halfway.
+        outcomes = await asyncio.gather(*(drive(js) for js in per_mailbox.values()), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def mailbox(self, mailbox_id: uuid.UUID) -> Mailbox | None:
         known = self._mailboxes.get(mailbox_id)
@@ -566,6 +606,7 @@ class Lane:
         return job, sender.email, msg
 
     async def send(self, jobs: Sequence[SendJob]) -> None:
+        await self.run.check_cancel()  # before anything of the group is marked ``sending``
         ready = [p for p in [await self.prepare(job) for job in jobs] if p is not None]
         marked = await self.commit([job.event_id for job, _, _ in ready])
         for job, sender, data in ready:

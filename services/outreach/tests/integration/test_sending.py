@@ -351,3 +351,76 @@ async def test_pausing_a_mailbox_stops_a_running_send_and_defers_the_rest(harnes
     assert len(h.sink.messages) == counts["sent"]
     deferred = await h.events(status="deferred")
     assert all("may not send now" in (e.smtp_reply or "") for e in deferred)
+
+
+async def test_cancelling_a_send_run_stops_it_and_gives_back_what_it_had_not_sent(harness: Harness):
+
+    from ra_contracts.events import RunOutreach
+    from ra_runtime.testing import eventually
+
+    h = harness
+    h.settings(rate_limit_per_minute=60)  # one message a second: the cancel lands mid-run
+    await h.mailbox("alice", limit=100)
+    addresses = [f"person{i}@client.example" for i in range(6)]
+    for a in addresses:
+        await h.contact(a)
+    await h.synced(contacts=6, validated=6, mailboxes=1)
+    usage_before = await h.scalar("SELECT coalesce(sum(claimed), 0) FROM outreach.mailbox_usage")
+
+    cmd = RunOutreach(run_id=uuid.uuid4(), requested_by="test", mode="send")
+    await h.publish(cmd)
+
+    async def first_sent() -> bool:
+        return len(h.sink.messages) >= 1
+
+    await eventually(first_sent, what="the first message")
+    answer = await h.ask("q.outreach.runs.cancel", {"run_id": str(cmd.run_id), "actor": "ops@example.com"})
+    assert answer["status"] == "cancelling"
+
+    async def stopped() -> dict | None:
+        run: dict = await h.ask("q.outreach.runs.get", {"run_id": str(cmd.run_id)})
+        return run if run["status"] != "running" else None
+
+    run = await eventually(stopped, what="the run to stop")
+    counts = run["counts"]
+    assert run["status"] == "cancelled" and run["cancelled_by"] == "ops@example.com", run
+    sent = counts["sent"]
+    assert 1 <= sent < 6 and counts["cancelled"] == 6 - sent, counts
+    assert len(h.sink.messages) == sent
+    given_back = await h.events(status="cancelled")
+    assert len(given_back) == 6 - sent
+    # Their addresses were never reached before: the claims are gone, the day's usage too.
+    assert await h.scalar("SELECT count(*) FROM outreach.recipients") == sent
+    assert await h.scalar("SELECT sum(claimed) FROM outreach.mailbox_usage") == usage_before + sent
+    with pytest.raises(QueryError) as finished:
+        await h.ask("q.outreach.runs.cancel", {"run_id": str(cmd.run_id), "actor": "ops@example.com"})
+    assert finished.value.status == 409
+
+    # The next run reaches exactly the ones the cancelled run gave back.
+    h.settings(rate_limit_per_minute=0)
+    after = await h.run()
+    assert after["counts"]["sent"] == 6 - sent
+    assert sorted(m.rcpt for m in h.sink.messages) == sorted(addresses)
+
+
+async def test_a_run_cancelled_before_it_starts_never_runs(harness: Harness):
+    from ra_contracts.events import RunOutreach
+    from ra_runtime.testing import eventually
+
+    h = harness
+    await h.mailbox("alice")
+    await h.contact("waiting@client.example")
+    await h.synced(contacts=1, validated=1, mailboxes=1)
+    run_id = uuid.uuid4()
+    answer = await h.ask("q.outreach.runs.cancel", {"run_id": str(run_id), "actor": "ops@example.com"})
+    assert answer["status"] == "cancelled"
+    await h.publish(RunOutreach(run_id=run_id, requested_by="test", mode="send"))
+    js = h.nc.jetstream()
+
+    async def consumed() -> bool:
+        info = await js.consumer_info("OUTREACH_CMD", "outreach-run")
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(consumed, what="the command to be consumed")
+    assert h.sink.messages == []
+    assert (await h.ask("q.outreach.runs.get", {"run_id": str(run_id)}))["status"] == "cancelled"

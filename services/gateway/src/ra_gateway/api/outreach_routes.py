@@ -33,7 +33,7 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 IMPORT_TIMEOUT_SECONDS = 300.0
 
 Channel = Literal["smtp", "mailmerge"]
-EventStatus = Literal["claimed", "sending", "sent", "skipped", "failed", "deferred", "uncertain"]
+EventStatus = Literal["claimed", "sending", "sent", "skipped", "failed", "deferred", "uncertain", "cancelled"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 Search = Annotated[str | None, Query(max_length=200, description="Part of the email address")]
 

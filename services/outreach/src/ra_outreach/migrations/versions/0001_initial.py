@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("email", sa.Text(), nullable=False),
         sa.Column("last_outreach_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_event_id", sa.Uuid(), nullable=False),
+        sa.Column("previous_outreach_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("email"),
         schema=SCHEMA,
     )
@@ -196,6 +197,8 @@ def upgrade() -> None:
         sa.Column("template_id", sa.Uuid(), nullable=True),
         sa.Column("export_csv", sa.Text(), nullable=True),
         sa.Column("export_guide", sa.Text(), nullable=True),
+        sa.Column("cancel_requested_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_by", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("run_id"),
         schema=SCHEMA,
     )
