@@ -22,6 +22,7 @@ from ra_contracts.events import (
     OutreachSent,
     ResetMailboxCounters,
 )
+from ra_contracts.mailboxes import MailboxSort
 from ra_runtime.messaging import Inbound
 from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.scheduler import Daily, ScheduledJob, Scheduler
@@ -107,17 +108,7 @@ class ListQuery(BaseModel):
     connection_status: Literal["untested", "ok", "failed"] | None = None
     provider: str | None = Field(None, max_length=50)
     is_active: bool | None = None
-    sort: Literal[
-        "email",
-        "display_name",
-        "provider",
-        "warmup_status",
-        "connection_status",
-        "daily_send_limit",
-        "emails_sent_today",
-        "created_at",
-        "last_tested_at",
-    ] = "created_at"
+    sort: MailboxSort = "created_at"
     order: Literal["asc", "desc"] = "desc"
 
 

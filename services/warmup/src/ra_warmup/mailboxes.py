@@ -5,11 +5,11 @@ No database or broker here: pure functions the handlers call.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from ra_contracts.events import MailboxState, MailboxStatus
+from ra_contracts.mailboxes import MailSecurity, email_address, host_name
 
 from ra_warmup.models import SenderMailbox
 
@@ -30,14 +30,7 @@ MOVES: dict[str, frozenset[str]] = {
     "RECOVERING": frozenset({"WARMING_UP"}),
 }
 
-Security = Literal["starttls", "ssl", "none"]
-
-_EMAIL = re.compile(
-    r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
-_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
-_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*\.?$")
-_IPV6 = re.compile(r"^[0-9A-Fa-f:.]+$")
+Security = MailSecurity
 
 
 class MoveRefused(Exception):
@@ -56,22 +49,6 @@ def check_move(current: str, target: str, connection_status: str) -> None:
             f"the mailbox's connection is {connection_status}: test the connection successfully before moving it "
             f"to {target}"
         )
-
-
-def valid_email(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("not a valid email address")
-    return value
-
-
-def valid_host(value: str) -> str:
-    value = value.strip().lower()
-    if not value or len(value) > 253:
-        raise ValueError("a host name is required")
-    if _HOST.match(value) or (":" in value and _IPV6.match(value)):
-        return value.rstrip(".")
-    raise ValueError("not a valid host name")
 
 
 def default_smtp_security(port: int) -> Security:
@@ -100,12 +77,12 @@ class _Fields(BaseModel):
     @field_validator("smtp_host")
     @classmethod
     def _smtp_host(cls, v: str) -> str:
-        return valid_host(v)
+        return host_name(v)
 
     @field_validator("imap_host")
     @classmethod
     def _imap_host(cls, v: str | None) -> str | None:
-        return valid_host(v) if v else None
+        return host_name(v) if v else None
 
     @field_validator("provider")
     @classmethod
@@ -127,7 +104,7 @@ class MailboxInput(_Fields):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        return valid_email(v)
+        return email_address(v)
 
     @model_validator(mode="after")
     def _defaults(self) -> MailboxInput:
@@ -163,17 +140,17 @@ class MailboxChanges(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str | None) -> str | None:
-        return valid_email(v) if v is not None else None
+        return email_address(v) if v is not None else None
 
     @field_validator("smtp_host")
     @classmethod
     def _smtp_host(cls, v: str | None) -> str | None:
-        return valid_host(v) if v is not None else None
+        return host_name(v) if v is not None else None
 
     @field_validator("imap_host")
     @classmethod
     def _imap_host(cls, v: str | None) -> str | None:
-        return valid_host(v) if v else v
+        return host_name(v) if v else v
 
     @field_validator("provider")
     @classmethod

@@ -8,8 +8,6 @@ sent to the owner, which keeps it encrypted, and no answer ever carries it.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 from ra_contracts.events import ConnectionStatus, MailboxStatus
+from ra_contracts.mailboxes import MailboxSort, MailSecurity, email_address, host_name
 from ra_runtime.queries import ask
 
 from ra_gateway.api.deps import Config, Context
@@ -34,19 +33,8 @@ TEST_TIMEOUT_SECONDS = 90.0
 #: Every mailbox tested, a few at a time.
 TEST_ALL_TIMEOUT_SECONDS = 300.0
 
-SmtpSecurity = Literal["starttls", "ssl", "none"]
-ImapSecurity = Literal["ssl", "starttls", "none"]
-MailboxSort = Literal[
-    "email",
-    "display_name",
-    "provider",
-    "warmup_status",
-    "connection_status",
-    "daily_send_limit",
-    "emails_sent_today",
-    "created_at",
-    "last_tested_at",
-]
+SmtpSecurity = MailSecurity
+ImapSecurity = MailSecurity
 Port = Annotated[int, Field(ge=1, le=65535)]
 DailyLimit = Annotated[int, Field(ge=0, le=10_000, description="Most emails this mailbox sends a day")]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -60,35 +48,6 @@ Password = Annotated[
     SecretStr,
     Field(min_length=1, max_length=1024, description="The mailbox's (app) password; stored encrypted, never shown"),
 ]
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-def host_name(value: str) -> str:
-    """A DNS name or an IP address, lower-cased (where it resolves to is checked by the owner, at connect time)."""
-    text = value.strip().lower().removesuffix(".")
-    literal = text.removeprefix("[").removesuffix("]")
-    try:
-        return str(ipaddress.ip_address(literal))
-    except ValueError:
-        pass
-    if not text or len(text) > 253 or not all(_LABEL.match(label) for label in text.split(".")):
-        raise ValueError("must be a host name or an IP address")
-    return text
-
-
-def email_address(value: str) -> str:
-    text = value.strip().lower()
-    local, at, domain = text.rpartition("@")
-    if not at or not local or len(text) > 320 or any(c.isspace() or c in '<>,;"' for c in local):
-        raise ValueError("not an email address")
-    try:
-        checked = host_name(domain)
-    except ValueError:
-        checked = ""
-    if "." not in domain or checked != domain:
-        raise ValueError("not an email address")
-    return text
 
 
 class _MailboxFields(BaseModel):
