@@ -8,6 +8,7 @@ serves ``q.<service>.runs.list`` and ``q.<service>.runs.get`` from it the same w
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +48,67 @@ async def start_run(session: AsyncSession, model: type[Any], run_id: uuid.UUID, 
         ).returning(t.c.run_id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def request_cancel(
+    session: AsyncSession,
+    model: type[Any],
+    run_id: uuid.UUID,
+    actor: str | None,
+    *,
+    new_row: Mapping[str, Any] | None = None,
+    not_stoppable: Callable[[Any], str | None] | None = None,
+) -> tuple[str, Any]:
+    """Ask a run to stop (models with ``cancel_requested_at`` and ``cancelled_by`` columns). Returns the
+    outcome and the run:
+
+    * ``cancelled`` — not started yet: recorded as cancelled, so :func:`start_run` refuses it when its
+      command arrives (``new_row``: the model's other required columns);
+    * ``finished`` — it already ended;
+    * what ``not_stoppable(run)`` says, when it says something (that running run is left alone);
+    * ``cancelling`` — running: flagged, it stops at its next checkpoint.
+    """
+    t = model.__table__
+    inserted = (
+        await session.execute(
+            pg_insert(t)
+            .values(
+                run_id=run_id,
+                status="cancelled",
+                requested_by=None,
+                counts={},
+                cancel_requested_at=sa.func.now(),
+                cancelled_by=actor,
+                finished_at=sa.func.now(),
+                error_message="cancelled before it started",
+                **dict(new_row or {}),
+            )
+            .on_conflict_do_nothing(index_elements=[t.c.run_id])
+            .returning(t.c.run_id)
+        )
+    ).scalar_one_or_none()
+    run = await session.get(model, run_id, with_for_update=True, populate_existing=True)
+    assert run is not None
+    if inserted is not None:
+        return "cancelled", run
+    if run.status != "running":
+        return "finished", run
+    refusal = not_stoppable(run) if not_stoppable else None
+    if refusal:
+        return refusal, run
+    await session.execute(
+        sa.update(t)
+        .where(t.c.run_id == run_id)
+        .values(cancel_requested_at=sa.func.coalesce(t.c.cancel_requested_at, sa.func.now()), cancelled_by=actor)
+    )
+    return "cancelling", run
+
+
+async def cancel_requested(session: AsyncSession, model: type[Any], run_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        sa.select(model.cancel_requested_at).where(model.run_id == run_id, model.cancel_requested_at.isnot(None))
+    )
+    return found.first() is not None
 
 
 def run_queries(service: str, model: type[Any]) -> dict[str, QueryHandler]:

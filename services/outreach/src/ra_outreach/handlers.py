@@ -38,7 +38,7 @@ from ra_runtime.mailnet import MailConnectError, open_smtp
 from ra_runtime.messaging import Inbound
 from ra_runtime.objects import EXPORTS, UPLOADS, fetched_file, object_size, put_file
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask, uuid_param
-from ra_runtime.runs import run_queries, run_view, start_run
+from ra_runtime.runs import cancel_requested, request_cancel, run_queries, run_view, start_run
 from ra_runtime.scheduler import SCHEDULE_NAMESPACE, Every, ScheduledJob, Scheduler, slot_key
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -353,9 +353,9 @@ async def build(ctx: ServiceContext) -> Wiring:
         async def progress() -> None:
             await report(cmd.run_id, tally.counts())
 
-        async def cancel_requested() -> bool:
+        async def stop_requested() -> bool:
             async with ctx.sessions() as s:
-                return await repo.cancel_requested(s, cmd.run_id)
+                return await cancel_requested(s, JobRun, cmd.run_id)
 
         deps = SendDeps(
             sessions=ctx.sessions,
@@ -365,7 +365,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             open_session=open_session,
             load_template=load_template,
             progress=progress,
-            cancel_requested=cancel_requested,
+            cancel_requested=stop_requested,
         )
         run = SendRun(deps, settings, cmd.run_id, template, tally)
         if cmd.dry_run:
@@ -560,7 +560,14 @@ async def build(ctx: ServiceContext) -> Wiring:
     async def runs_cancel(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         req = RunCancel.model_validate(params)
         async with session.begin():
-            outcome, run = await repo.request_cancel(session, req.run_id, req.actor)
+            outcome, run = await request_cancel(
+                session,
+                JobRun,
+                req.run_id,
+                req.actor,
+                new_row={"dry_run": False},
+                not_stoppable=lambda r: "mailmerge" if r.mode == "mailmerge" else None,
+            )
             if outcome == "finished":
                 raise QueryError(409, f"the run has already finished ({run.status})")
             if outcome == "mailmerge":

@@ -445,51 +445,6 @@ async def release_claims(session: AsyncSession, run_id: uuid.UUID) -> int:
     return len(rows)
 
 
-async def cancel_requested(session: AsyncSession, run_id: uuid.UUID) -> bool:
-    found = await session.execute(
-        sa.select(JobRun.cancel_requested_at).where(JobRun.run_id == run_id, JobRun.cancel_requested_at.isnot(None))
-    )
-    return found.first() is not None
-
-
-async def request_cancel(session: AsyncSession, run_id: uuid.UUID, actor: str | None) -> tuple[str, JobRun]:
-    """Ask a run to stop: ``cancelling`` (a send run stops before its next message), ``cancelled`` (not
-    started yet: recorded as cancelled, so its command is dropped on arrival), ``finished``, or ``mailmerge``
-    (a running mail merge is not stopped: it takes seconds)."""
-    t = JobRun.__table__
-    inserted = (
-        await session.execute(
-            pg_insert(t)
-            .values(
-                run_id=run_id,
-                status="cancelled",
-                counts={},
-                dry_run=False,
-                cancel_requested_at=sa.func.now(),
-                cancelled_by=actor,
-                finished_at=sa.func.now(),
-                error_message="cancelled before it started",
-            )
-            .on_conflict_do_nothing(index_elements=[t.c.run_id])
-            .returning(t.c.run_id)
-        )
-    ).scalar_one_or_none()
-    run = await session.get(JobRun, run_id, with_for_update=True, populate_existing=True)
-    assert run is not None
-    if inserted is not None:
-        return "cancelled", run
-    if run.status != "running":
-        return "finished", run
-    if run.mode == "mailmerge":
-        return "mailmerge", run
-    await session.execute(
-        sa.update(t)
-        .where(t.c.run_id == run_id)
-        .values(cancel_requested_at=sa.func.coalesce(t.c.cancel_requested_at, sa.func.now()), cancelled_by=actor)
-    )
-    return "cancelling", run
-
-
 async def due_deferred(session: AsyncSession, limit: int) -> list[Any]:
     e = OutreachEvent.__table__
     rows = await session.execute(

@@ -34,7 +34,7 @@ from ra_contracts.leads import (
 from ra_runtime.messaging import Inbound
 from ra_runtime.objects import EXPORTS, object_size, put_file
 from ra_runtime.queries import QueryError, uuid_param
-from ra_runtime.runs import run_queries, run_view, start_run
+from ra_runtime.runs import cancel_requested, request_cancel, run_queries, run_view, start_run
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -237,7 +237,7 @@ async def build(ctx: ServiceContext) -> Wiring:
         while not checkpoint.cancelled.is_set():
             await asyncio.sleep(every)
             async with ctx.sessions() as s:
-                if await repo.cancel_requested(s, run_id):
+                if await cancel_requested(s, JobRun, run_id):
                     checkpoint.cancelled.set()
 
     async def export_run(run_id: uuid.UUID) -> str | None:
@@ -503,7 +503,7 @@ async def build(ctx: ServiceContext) -> Wiring:
     async def runs_cancel(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         req = RunCancel.model_validate(params)
         async with session.begin():
-            outcome, run = await repo.request_cancel(session, req.run_id, req.actor)
+            outcome, run = await request_cancel(session, JobRun, req.run_id, req.actor, new_row={"per_source": {}})
             if outcome == "finished":
                 raise QueryError(409, f"the run has already finished ({run.status})")
             if outcome == "cancelled":

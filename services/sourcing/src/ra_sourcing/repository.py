@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from ra_runtime.db import insert_unnest
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_sourcing.models import SORT_KEYS, Client, DedupClaim, JobRun, Lead
@@ -214,44 +213,6 @@ async def save_progress(
     await session.execute(
         sa.update(t).where(t.c.run_id == run_id, t.c.status == "running").values(counts=counts, per_source=per_source)
     )
-
-
-async def cancel_requested(session: AsyncSession, run_id: uuid.UUID) -> bool:
-    t = JobRun.__table__
-    at = (await session.execute(sa.select(t.c.cancel_requested_at).where(t.c.run_id == run_id))).scalar_one_or_none()
-    return at is not None
-
-
-async def request_cancel(session: AsyncSession, run_id: uuid.UUID, actor: str | None) -> tuple[str, JobRun]:
-    """Ask a run to stop: ``cancelling`` (running: it stops at its next checkpoint), ``cancelled`` (not
-    started yet: recorded as cancelled, so its command is dropped on arrival) or ``finished``."""
-    t = JobRun.__table__
-    stmt = pg_insert(t).values(
-        run_id=run_id,
-        status="cancelled",
-        requested_by=None,
-        counts={},
-        per_source={},
-        cancel_requested_at=sa.func.now(),
-        cancelled_by=actor,
-        finished_at=sa.func.now(),
-        error_message="cancelled before it started",
-    )
-    inserted = (
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=[t.c.run_id]).returning(t.c.run_id))
-    ).scalar_one_or_none()
-    run = await session.get(JobRun, run_id, with_for_update=True, populate_existing=True)
-    assert run is not None
-    if inserted is not None:
-        return "cancelled", run
-    if run.status != "running":
-        return "finished", run
-    await session.execute(
-        sa.update(t)
-        .where(t.c.run_id == run_id)
-        .values(cancel_requested_at=sa.func.coalesce(t.c.cancel_requested_at, sa.func.now()), cancelled_by=actor)
-    )
-    return "cancelling", run
 
 
 # --- leads --------------------------------------------------------------------------------------------
