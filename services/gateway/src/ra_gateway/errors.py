@@ -35,6 +35,10 @@ class PermissionDenied(GatewayError):
     status = 403
 
 
+class TooLarge(GatewayError):
+    status = 413
+
+
 class NotFound(GatewayError):
     status = 404
 

@@ -30,8 +30,6 @@ MOVES: dict[str, frozenset[str]] = {
     "RECOVERING": frozenset({"WARMING_UP"}),
 }
 
-Security = MailSecurity
-
 
 class MoveRefused(Exception):
     """A lifecycle move that is not allowed (HTTP 409)."""
@@ -51,11 +49,11 @@ def check_move(current: str, target: str, connection_status: str) -> None:
         )
 
 
-def default_smtp_security(port: int) -> Security:
+def default_smtp_security(port: int) -> MailSecurity:
     return "ssl" if port == 465 else "starttls"
 
 
-def default_imap_security(port: int) -> Security:
+def default_imap_security(port: int) -> MailSecurity:
     return "ssl" if port == 993 else "starttls"
 
 
@@ -66,11 +64,11 @@ class _Fields(BaseModel):
     provider: str = Field("smtp", min_length=1, max_length=50)
     smtp_host: str = Field(max_length=253)
     smtp_port: int = Field(587, ge=1, le=65535)
-    smtp_security: Security | None = None
+    smtp_security: MailSecurity | None = None
     smtp_username: str | None = Field(None, max_length=320)
     imap_host: str | None = Field(None, max_length=253)
     imap_port: int | None = Field(None, ge=1, le=65535)
-    imap_security: Security | None = None
+    imap_security: MailSecurity | None = None
     daily_send_limit: int = Field(30, ge=0, le=10_000)
     is_active: bool = True
 
@@ -129,11 +127,11 @@ class MailboxChanges(BaseModel):
     provider: str | None = Field(None, min_length=1, max_length=50)
     smtp_host: str | None = Field(None, max_length=253)
     smtp_port: int | None = Field(None, ge=1, le=65535)
-    smtp_security: Security | None = None
+    smtp_security: MailSecurity | None = None
     smtp_username: str | None = Field(None, max_length=320)
     imap_host: str | None = Field(None, max_length=253)
     imap_port: int | None = Field(None, ge=1, le=65535)
-    imap_security: Security | None = None
+    imap_security: MailSecurity | None = None
     daily_send_limit: int | None = Field(None, ge=0, le=10_000)
     is_active: bool | None = None
 

@@ -17,13 +17,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from ra_contracts.defaults import US_STATES
 from ra_contracts.leads import LEAD_SORT_FIELDS, LeadInput, LeadPatch, LeadStatus
-from ra_runtime.objects import UPLOADS, open_bucket
 from ra_runtime.queries import ask, ask_raw
 
 from ra_gateway.api.deps import Config, Context
 from ra_gateway.api.schemas import PageSize
+from ra_gateway.api.uploads import upload
 from ra_gateway.auth import AnyUser, OperatorUser
-from ra_gateway.errors import GatewayError, InvalidValue
+from ra_gateway.errors import InvalidValue
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -72,10 +72,6 @@ class ImportResult(BaseModel):
     skipped: dict[str, int]
     errors: list[dict[str, Any]]
     preview: list[dict[str, Any]]
-
-
-class TooLarge(GatewayError):
-    status = 413
 
 
 def _present(**params: Any) -> dict[str, Any]:
@@ -228,15 +224,7 @@ async def import_leads(
         raise InvalidValue(("body", "file"), "must be a .csv or .xlsx file")
     import_id = uuid.uuid4()
     object_name = f"lead-imports/{import_id}.{suffix}"
-    # The upload is spooled to disk by the server; it goes on to the bucket in chunks, never whole in memory.
-    size = file.size if file.size is not None else len(await file.read())
-    if size > MAX_IMPORT_BYTES:
-        raise TooLarge(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-    if size == 0:
-        raise InvalidValue(("body", "file"), "the file is empty")
-    await file.seek(0)
-    store = await open_bucket(ctx.js, UPLOADS)
-    await store.put(object_name, file.file)  # type: ignore[arg-type]
+    await upload(ctx, file, object_name, max_bytes=MAX_IMPORT_BYTES)
     request = {
         "actor": user.email,
         "import_id": str(import_id),

@@ -33,8 +33,6 @@ TEST_TIMEOUT_SECONDS = 90.0
 #: Every mailbox tested, a few at a time.
 TEST_ALL_TIMEOUT_SECONDS = 300.0
 
-SmtpSecurity = MailSecurity
-ImapSecurity = MailSecurity
 Port = Annotated[int, Field(ge=1, le=65535)]
 DailyLimit = Annotated[int, Field(ge=0, le=10_000, description="Most emails this mailbox sends a day")]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -79,11 +77,11 @@ class MailboxInput(_MailboxFields):
     provider: Provider
     smtp_host: str = Field(max_length=253)
     smtp_port: Port = 587
-    smtp_security: SmtpSecurity | None = None
+    smtp_security: MailSecurity | None = None
     smtp_username: Username | None = Field(None, description="Login name when it differs from the address")
     imap_host: str | None = Field(None, max_length=253, description="For reply and warmup checks (optional)")
     imap_port: Port | None = None
-    imap_security: ImapSecurity | None = None
+    imap_security: MailSecurity | None = None
     daily_send_limit: DailyLimit | None = Field(None, description="Default 30")
     is_active: bool | None = None
 
@@ -107,11 +105,11 @@ class MailboxPatch(_MailboxFields):
     provider: Provider | None = None
     smtp_host: str | None = Field(None, max_length=253)
     smtp_port: Port | None = None
-    smtp_security: SmtpSecurity | None = None
+    smtp_security: MailSecurity | None = None
     smtp_username: Username | None = None
     imap_host: str | None = Field(None, max_length=253)
     imap_port: Port | None = None
-    imap_security: ImapSecurity | None = None
+    imap_security: MailSecurity | None = None
     daily_send_limit: DailyLimit | None = None
     is_active: bool | None = None
 
@@ -159,11 +157,11 @@ class MailboxView(BaseModel):
     provider: str | None = None
     smtp_host: str | None = None
     smtp_port: int | None = None
-    smtp_security: SmtpSecurity | None = None
+    smtp_security: MailSecurity | None = None
     smtp_username: str | None = None
     imap_host: str | None = None
     imap_port: int | None = None
-    imap_security: ImapSecurity | None = None
+    imap_security: MailSecurity | None = None
     has_password: bool | None = None
     warmup_status: MailboxStatus
     is_active: bool | None = None

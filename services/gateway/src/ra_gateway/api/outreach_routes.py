@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from ra_runtime.objects import UPLOADS, open_bucket
 from ra_runtime.queries import ask
 
 from ra_gateway.api.deps import Config, Context
 from ra_gateway.api.schemas import Page, PageSize
+from ra_gateway.api.uploads import upload
 from ra_gateway.auth import AnyUser, OperatorUser
-from ra_gateway.errors import GatewayError, InvalidValue
+from ra_gateway.errors import InvalidValue
 
 router = APIRouter(prefix="/outreach", tags=["outreach"])
 
@@ -36,10 +36,6 @@ Channel = Literal["smtp", "mailmerge"]
 EventStatus = Literal["claimed", "sending", "sent", "skipped", "failed", "deferred", "uncertain", "cancelled"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 Search = Annotated[str | None, Query(max_length=200, description="Part of the email address")]
-
-
-class TooLarge(GatewayError):
-    status = 413
 
 
 def _present(**params: Any) -> dict[str, Any]:
@@ -260,16 +256,8 @@ async def import_suppressed(
     name = (file.filename or "").strip()
     if not name.lower().endswith(".csv"):
         raise InvalidValue(("body", "file"), "must be a .csv file")
-    size = file.size if file.size is not None else len(await file.read())
-    if size > MAX_IMPORT_BYTES:
-        raise TooLarge(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-    if size == 0:
-        raise InvalidValue(("body", "file"), "the file is empty")
-    await file.seek(0)
     object_name = f"suppression-imports/{uuid.uuid4()}.csv"
-    # Through the uploads bucket, as lead imports: the owner's replica reading it may be on another machine.
-    store = await open_bucket(ctx.js, UPLOADS)
-    await store.put(object_name, file.file)  # type: ignore[arg-type]
+    await upload(ctx, file, object_name, max_bytes=MAX_IMPORT_BYTES)
     request = {"actor": user.email, "object_name": object_name, "file_name": name[:300]}
     data = await ask(ctx.nc, "q.outreach.suppression.import", request, timeout=IMPORT_TIMEOUT_SECONDS)
     return SuppressionAdded.model_validate(data)
