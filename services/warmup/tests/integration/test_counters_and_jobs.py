@@ -7,13 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from ra_contracts.events import OutreachBounced, OutreachSent, ResetMailboxCounters
-from ra_runtime.db import sqlalchemy_url
 from ra_runtime.testing import eventually
-from ra_warmup.main import definition
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from .support import Warmup
 
@@ -90,34 +85,3 @@ async def _handled(warmup: Warmup, consumer: str, event_id: uuid.UUID) -> bool:
 
 async def _total(warmup: Warmup, mailbox_id: uuid.UUID, n: int) -> bool:
     return (await warmup.row(mailbox_id)).total_emails_sent == n
-
-
-async def test_migrations_match_the_models(database_url: str) -> None:
-    from ra_runtime.migrations import upgrade_async
-
-    d = definition()
-    await upgrade_async(database_url, d.migrations_dir, d.schema)
-    await upgrade_async(database_url, d.migrations_dir, d.schema)
-
-    def diff(conn: sa.Connection) -> list:
-        ctx = MigrationContext.configure(
-            conn,
-            opts={
-                "include_schemas": True,
-                "include_name": lambda name, type_, _: type_ != "schema" or name == d.schema,
-                "compare_type": True,
-                "version_table_schema": d.schema,
-            },
-        )
-        return [
-            c
-            for c in compare_metadata(ctx, d.metadata)
-            if not (isinstance(c, tuple) and c[0] == "remove_table" and c[1].name == "alembic_version")
-        ]
-
-    engine = create_async_engine(sqlalchemy_url(database_url))
-    try:
-        async with engine.connect() as conn:
-            assert await conn.run_sync(diff) == []
-    finally:
-        await engine.dispose()
