@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from ra_contracts.envelope import Envelope
 from ra_contracts.events import LeadCreated
 from ra_enrichment.main import definition as enrichment_definition
 from ra_runtime.db import admin_execute, asyncpg_dsn, database_url_with_name
-from ra_runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from ra_runtime.embedded import servers
 from ra_runtime.messaging import declare_stream
 from ra_runtime.testing import ServiceProcess, migrate
 from ra_sourcing.rules import normalize_company_name
@@ -170,23 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="ra-bench-"))
-    stops = []
     try:
-        nats_url = os.environ.get("NATS_URL")
-        if not nats_url:
-            server = EmbeddedNats(workdir / "nats").start()
-            stops.append(server.stop)
-            nats_url = server.url
-        db_url = os.environ.get("DATABASE_URL")
-        if not db_url:
-            pg = EmbeddedPostgres(workdir / "pg").start()
-            stops.append(pg.stop)
-            db_url = pg.url
-        return asyncio.run(run(args, nats_url, db_url, workdir))
+        with servers(workdir) as (nats_url, db_url):
+            return asyncio.run(run(args, nats_url, db_url, workdir))
     finally:
-        for stop in stops:
-            with contextlib.suppress(Exception):
-                stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -6,6 +6,7 @@ one machine only; production points the services at real servers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +112,21 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+@contextlib.contextmanager
+def servers(workdir: Path) -> Iterator[tuple[str, str]]:
+    """``(nats_url, database_url)``: ``NATS_URL`` / ``DATABASE_URL`` when set, else embedded servers keeping
+    their data under ``workdir``, stopped on exit (for benchmarks and tools run outside ``make run``)."""
+    with contextlib.ExitStack() as stack:
+        nats_url = os.environ.get("NATS_URL")
+        if not nats_url:
+            nats_server = EmbeddedNats(workdir / "nats").start()
+            stack.callback(nats_server.stop)
+            nats_url = nats_server.url
+        db_url = os.environ.get("DATABASE_URL")
+        if not db_url:
+            pg = EmbeddedPostgres(workdir / "pg").start()
+            stack.callback(pg.stop)
+            db_url = pg.url
+        yield nats_url, db_url
