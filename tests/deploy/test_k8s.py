@@ -25,6 +25,8 @@ import pytest
 import yaml
 from ra_contracts.catalog import SERVICES as CATALOG
 
+from .test_compose import HTTP_PORTS, SERVICES  # the services and their ports, listed once
+
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 KEDA_SCHEMA = K8S / "schemas" / "keda-scaledobject.schema.json"
@@ -36,15 +38,6 @@ KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"]
 OVERLAYS = ["overlays/dev", "overlays/prod"]
 NAMESPACES = {"overlays/dev": "ra-dev", "overlays/prod": "ra"}
 
-SERVICES = ["sourcing", "enrichment", "validation", "warmup", "outreach", "gateway"]
-HTTP_PORTS = {
-    "sourcing": 8080,
-    "enrichment": 8080,
-    "validation": 8080,
-    "warmup": 8080,
-    "outreach": 8080,
-    "gateway": 8000,
-}
 
 # Durable pull consumers that KEDA must scale on: every consumer of every worker, from the catalogue.
 KEDA_CONSUMERS = {
