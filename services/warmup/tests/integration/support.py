@@ -36,9 +36,7 @@ class Warmup:
 
         self._sub = await self.nc.subscribe("mailbox.>", cb=on_event)
         await self.nc.flush()
-        ctx = await self.service.start()
-        # The query subscriptions are sent without waiting: a round trip makes sure the server has them.
-        await ctx.nc.flush()
+        await self.service.start()  # answers queries from here on (the responder waits for its subscriptions)
 
     async def stop(self) -> None:
         await self.service.stop()
