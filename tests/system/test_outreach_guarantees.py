@@ -26,9 +26,8 @@ from ra_contracts.envelope import Envelope, Payload
 from ra_contracts.events import ContactCreated, ContactValidated, MailboxCreated, MailboxState, RunOutreach
 from ra_runtime.db import asyncpg_dsn
 from ra_runtime.messaging import declare_stream
-from ra_runtime.queries import OK_PREFIX
 from ra_runtime.secrets import SecretBox
-from ra_runtime.testing import ServiceProcess, eventually
+from ra_runtime.testing import FakeOwner, ServiceProcess, eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -156,9 +155,9 @@ async def world(migrated: str, nats_url: str) -> AsyncIterator[World]:
     ]
     by_id = {m.mailbox_id: m for m in mailboxes}
 
-    async def credentials(msg: Any) -> None:  # stands in for warmup's query
-        m = by_id[uuid.UUID(json.loads(msg.data)["mailbox_id"])]
-        data = {
+    def credentials(params: dict[str, Any]) -> dict[str, Any]:  # stands in for warmup's query
+        m = by_id[uuid.UUID(params["mailbox_id"])]
+        return {
             "mailbox_id": str(m.mailbox_id),
             "email": m.email,
             "smtp_host": m.smtp_host,
@@ -167,9 +166,8 @@ async def world(migrated: str, nats_url: str) -> AsyncIterator[World]:
             "smtp_username": m.email,
             "password_encrypted": box.encrypt("app-password"),
         }
-        await msg.respond(OK_PREFIX + json.dumps(data).encode() + b"}")
 
-    await nc.subscribe("q.warmup.mailboxes.credentials", queue="warmup", cb=credentials)
+    await FakeOwner(nc).answer("q.warmup.mailboxes.credentials", credentials)
     w = World(nc, sink, migrated, [])
     for m in mailboxes:
         await w.publish(MailboxCreated(mailbox=m))

@@ -7,17 +7,24 @@ use those servers; otherwise they start the embedded ones.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 
 from ra_runtime.db import admin_execute, database_url_with_name
 from ra_runtime.embedded import EmbeddedNats, EmbeddedPostgres
+from ra_runtime.queries import QueryError
 
 
 @pytest.fixture(scope="session")
@@ -164,3 +171,43 @@ class ServiceProcess:
             return self.log_path.read_text(errors="replace")[-n:]
         except OSError:
             return ""
+
+
+@dataclass
+class FakeOwner:
+    """A stand-in for an owning service: answers query subjects in the wire format and keeps every request.
+
+    ``reply`` gets the request's parameters and returns the data (or an awaitable of it); raising
+    :class:`QueryError` answers that refusal, as a real owner would.
+    """
+
+    nc: NATS
+    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    _subs: list[Subscription] = field(default_factory=list)
+
+    async def answer(self, subject: str, reply: Callable[[dict[str, Any]], Any]) -> None:
+        async def respond(msg: Msg) -> None:
+            params = json.loads(msg.data)
+            self.asked.append((msg.subject, params))
+            try:
+                data = reply(params)
+                if inspect.isawaitable(data):
+                    data = await data
+                body: dict[str, Any] = {"ok": True, "data": data}
+            except QueryError as exc:
+                body = {"ok": False, "status": exc.status, "detail": exc.detail}
+            await msg.respond(json.dumps(body, default=str).encode())
+
+        self._subs.append(await self.nc.subscribe(subject, cb=respond))
+        await self.nc.flush()
+
+    def params(self, subject: str) -> list[dict[str, Any]]:
+        """The parameters of every request on ``subject``, oldest first."""
+        return [params for asked, params in self.asked if asked == subject]
+
+    async def stop(self) -> None:
+        """Stop answering (the owner goes down)."""
+        for sub in self._subs:
+            await sub.unsubscribe()
+        self._subs.clear()
+        await self.nc.flush()

@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
-import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import nats
 from fastapi import FastAPI
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from ra_runtime.embedded import free_port
 from ra_runtime.migrations import upgrade
-from ra_runtime.queries import QueryError
 from ra_runtime.service import Service, ServiceContext
 
 from ra_gateway.config import GatewayConfig
@@ -73,46 +68,6 @@ class RunningGateway:
         )
         assert response.status_code == 201, response.text
         return await self.token(email, password)
-
-
-@dataclass
-class FakeOwner:
-    """A stand-in for an owning service: answers query subjects in the wire format and keeps every request.
-
-    ``reply`` gets the request's parameters and returns the data (or an awaitable of it); raising
-    :class:`QueryError` answers that refusal, as a real owner would.
-    """
-
-    nc: NATS
-    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    _subs: list[Subscription] = field(default_factory=list)
-
-    async def answer(self, subject: str, reply: Callable[[dict[str, Any]], Any]) -> None:
-        async def respond(msg: Msg) -> None:
-            params = json.loads(msg.data)
-            self.asked.append((msg.subject, params))
-            try:
-                data = reply(params)
-                if inspect.isawaitable(data):
-                    data = await data
-                body: dict[str, Any] = {"ok": True, "data": data}
-            except QueryError as exc:
-                body = {"ok": False, "status": exc.status, "detail": exc.detail}
-            await msg.respond(json.dumps(body, default=str).encode())
-
-        self._subs.append(await self.nc.subscribe(subject, cb=respond))
-        await self.nc.flush()
-
-    def params(self, subject: str) -> list[dict[str, Any]]:
-        """The parameters of every request on ``subject``, oldest first."""
-        return [params for asked, params in self.asked if asked == subject]
-
-    async def stop(self) -> None:
-        """Stop answering (the owner goes down)."""
-        for sub in self._subs:
-            await sub.unsubscribe()
-        self._subs.clear()
-        await self.nc.flush()
 
 
 @contextlib.asynccontextmanager

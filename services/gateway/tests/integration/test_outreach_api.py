@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ra_gateway.testing import FakeOwner, RunningGateway, bearer
+from ra_gateway.testing import RunningGateway, bearer
 from ra_runtime.objects import UPLOADS, fetched_file
 from ra_runtime.queries import QueryError
+from ra_runtime.testing import FakeOwner
 
 pytestmark = pytest.mark.integration
 

@@ -11,11 +11,11 @@ import pytest
 from nats.js.api import ConsumerConfig
 from ra_contracts.catalog import STREAMS
 from ra_contracts.envelope import Envelope
-from ra_gateway.testing import FakeOwner, RunningGateway, bearer
+from ra_gateway.testing import RunningGateway, bearer
 from ra_runtime.messaging import declare_stream
 from ra_runtime.objects import EXPORTS, open_bucket
 from ra_runtime.queries import QueryError
-from ra_runtime.testing import eventually
+from ra_runtime.testing import FakeOwner, eventually
 
 pytestmark = pytest.mark.integration
 

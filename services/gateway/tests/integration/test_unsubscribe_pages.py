@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 import pytest
-from ra_gateway.testing import FakeOwner, RunningGateway
+from ra_gateway.testing import RunningGateway
 from ra_runtime.queries import QueryError
+from ra_runtime.testing import FakeOwner
 
 pytestmark = pytest.mark.integration
 

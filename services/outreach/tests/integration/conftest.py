@@ -29,10 +29,10 @@ from ra_outreach.main import definition as outreach
 from ra_runtime.config import ServiceConfig
 from ra_runtime.embedded import free_port
 from ra_runtime.messaging import declare_stream
-from ra_runtime.queries import OK_PREFIX, ask
+from ra_runtime.queries import QueryError, ask
 from ra_runtime.secrets import SecretBox
 from ra_runtime.service import Service
-from ra_runtime.testing import eventually, migrate
+from ra_runtime.testing import FakeOwner, eventually, migrate
 
 POSTAL = "Acme Staffing · 1 Main St · Springfield, IL 62701"
 
@@ -260,14 +260,12 @@ class Harness:
 async def answer_credentials(nc: NATS, h: Harness) -> None:
     """Stands in for warmup's ``q.warmup.mailboxes.credentials``: the login, password still encrypted."""
 
-    async def on_request(msg: Any) -> None:
-        params = json.loads(msg.data)
+    def credentials(params: dict[str, Any]) -> dict[str, Any]:
         mailbox_id = uuid.UUID(params["mailbox_id"])
         state = h.mailboxes.get(mailbox_id)
         if state is None:
-            await msg.respond(json.dumps({"ok": False, "status": 404, "detail": "mailbox not found"}).encode())
-            return
-        data = {
+            raise QueryError(404, "mailbox not found")
+        return {
             "mailbox_id": str(mailbox_id),
             "email": state.email,
             "smtp_host": state.smtp_host,
@@ -276,9 +274,8 @@ async def answer_credentials(nc: NATS, h: Harness) -> None:
             "smtp_username": state.email,
             "password_encrypted": h.box.encrypt(h.passwords[mailbox_id]),
         }
-        await msg.respond(OK_PREFIX + json.dumps(data).encode() + b"}")
 
-    await nc.subscribe("q.warmup.mailboxes.credentials", queue="warmup", cb=on_request)
+    await FakeOwner(nc).answer("q.warmup.mailboxes.credentials", credentials)
 
 
 @pytest.fixture
