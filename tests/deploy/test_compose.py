@@ -288,10 +288,15 @@ def excluded_packages(name: str) -> list[str]:
 def test_dockerfile(name: str) -> None:
     instructions = dockerfile(name)
     froms = [a for k, a in instructions if k == "FROM"]
-    assert froms and all(f.split()[0] == "python:3.11-slim" for f in froms), froms
+    images = {f.split()[0] for f in froms}
+    assert images == {"python:3.11-slim"} | ({"node:20-slim"} if name == "gateway" else set()), froms
     copies = [a for k, a in instructions if k == "COPY" and "--from" not in a]
-    sources = {a.split()[0] for a in copies}
+    sources = {a.split()[0] for a in copies if not a.startswith("dashboard/")}
     assert sources == {"requirements.lock", "libs/contracts", "libs/runtime", f"services/{name}"}
+    if name == "gateway":
+        # The dashboard is built in its own stage; only its static files reach the image.
+        assert "--from=dashboard /dashboard/dist /app/dashboard" in [a for k, a in instructions if k == "COPY"]
+        assert "RA_DASHBOARD_DIR=/app/dashboard" in " ".join(a for k, a in final_stage(instructions) if k == "ENV")
     for src in sources:
         assert (REPO / src).exists(), src
     runs = " && ".join(a for k, a in instructions if k == "RUN")

@@ -228,6 +228,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("sourcing", "q.sourcing.leads.delete", "Delete a lead"),
                 QuerySpec("sourcing", "q.sourcing.leads.import", "Check or import an uploaded CSV/XLSX file of leads"),
                 QuerySpec("sourcing", "q.sourcing.leads.export", "One slice (1,000 rows) of a CSV export"),
+                QuerySpec("sourcing", "q.sourcing.leads.stats", "Lead counts by status, source, state; per-day trend"),
                 QuerySpec("sourcing", "q.sourcing.clients.list", "Clients, paginated, filtered and sorted"),
                 QuerySpec("sourcing", "q.sourcing.clients.get", "One client by id"),
                 QuerySpec("sourcing", "q.sourcing.clients.create", "Create a client"),
@@ -237,6 +238,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("sourcing", "q.sourcing.runs.get", "One lead-sourcing run"),
                 QuerySpec("sourcing", "q.sourcing.runs.cancel", "Cancel a queued or running lead-sourcing run"),
                 QuerySpec("sourcing", "q.sourcing.runs.export", "A completed run's XLSX export (built if missing)"),
+                QuerySpec("sourcing", "q.sourcing.providers.test", "Test a job source's key (jsearch, apollo, jobspy)"),
             ),
         ),
         ServiceSpec(
@@ -295,10 +297,11 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("enrichment", "q.enrichment.contacts.update", "Change a contact"),
                 QuerySpec("enrichment", "q.enrichment.contacts.delete", "Delete a contact"),
                 QuerySpec(
-                    "enrichment", "q.enrichment.contacts.stats", "Contact counts by priority, validation, source"
+                    "enrichment", "q.enrichment.contacts.stats", "Contact counts by priority, validation, source; trend"
                 ),
                 QuerySpec("enrichment", "q.enrichment.runs.list", "Contact-enrichment runs"),
                 QuerySpec("enrichment", "q.enrichment.runs.get", "One contact-enrichment run"),
+                QuerySpec("enrichment", "q.enrichment.providers.test", "Test a contact provider's key (seamless)"),
             ),
         ),
         ServiceSpec(
@@ -327,6 +330,7 @@ SERVICES: dict[str, ServiceSpec] = {
             queries=(
                 QuerySpec("validation", "q.validation.results.list", "Validation results, filtered, paginated"),
                 QuerySpec("validation", "q.validation.check", "Check one address now"),
+                QuerySpec("validation", "q.validation.providers.test", "Test an email validator's key or setup"),
                 QuerySpec("validation", "q.validation.runs.list", "Email-validation runs"),
                 QuerySpec("validation", "q.validation.runs.get", "One email-validation run"),
             ),
@@ -365,6 +369,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 QuerySpec("warmup", "q.warmup.mailboxes.stats", "Mailbox counts by status, connection, provider"),
                 QuerySpec("warmup", "q.warmup.mailboxes.test", "Test one mailbox's SMTP (and IMAP) connection"),
                 QuerySpec("warmup", "q.warmup.mailboxes.test_all", "Test every mailbox's connection"),
+                QuerySpec("warmup", "q.warmup.providers.test", "Test an AI provider's key (list its models)"),
                 QuerySpec(
                     "warmup",
                     "q.warmup.mailboxes.credentials",
@@ -422,7 +427,7 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
             queries=(
                 QuerySpec("outreach", "q.outreach.events.list", "Outreach events, filtered, paginated"),
-                QuerySpec("outreach", "q.outreach.stats", "Sent today, by channel and status, remaining quota"),
+                QuerySpec("outreach", "q.outreach.stats", "Sent today, by channel and status, quota, per-day trend"),
                 QuerySpec("outreach", "q.outreach.suppression.list", "The do-not-contact list, searched, paginated"),
                 QuerySpec("outreach", "q.outreach.suppression.add", "Add addresses to the do-not-contact list"),
                 QuerySpec("outreach", "q.outreach.suppression.delete", "Remove an address from the list"),

@@ -2,7 +2,8 @@
 
 Starts NATS (JetStream, file storage under ``data/nats``) and Postgres (``data/pg``) when ``NATS_URL`` /
 ``DATABASE_URL`` are not set, migrates every service, starts each service as its own process and the gateway
-on http://localhost:8000, and stops all of them cleanly on Ctrl-C.
+on http://localhost:8000 (``RA_GATEWAY_PORT`` for another port), and stops all of them cleanly on Ctrl-C.
+A service whose own health port is taken gets a free one (only the gateway's port is public).
 """
 
 from __future__ import annotations
@@ -62,14 +63,19 @@ def main() -> int:
         for module, _ in SERVICES:
             _say(f"migrating {module}")
             subprocess.run([sys.executable, "-m", module, "migrate"], env=env, check=True)
+        gateway_port = int(env.get("RA_GATEWAY_PORT") or 8000)
         for module, port in SERVICES:
-            penv = {**env, "HTTP_PORT": str(port)}
             if module == "ra_gateway":
+                penv = {**env, "HTTP_PORT": str(gateway_port)}
                 penv.setdefault("HTTP_HOST", "0.0.0.0")
             else:
+                penv = {**env, "HTTP_PORT": str(port if _port_free(port) else free_port())}
                 penv.setdefault("HTTP_HOST", "127.0.0.1")
             procs.append((module, subprocess.Popen([sys.executable, "-m", module], env=penv)))
-        _say("gateway: http://localhost:8000  (API under /api/v1, docs at /api/docs) — Ctrl-C stops everything")
+        _say(
+            f"dashboard and API: http://localhost:{gateway_port}  (API under /api/v1, docs at /api/docs)"
+            " — Ctrl-C stops everything"
+        )
         while True:
             for module, p in procs:
                 if p.poll() is not None:

@@ -23,9 +23,11 @@ from ra_contracts.events import (
     RunContactEnrichment,
 )
 from ra_runtime.messaging import Inbound
+from ra_runtime.provider_tests import provider_test_handler
 from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.runs import run_queries, start_run
 from ra_runtime.service import ServiceContext, Wiring
+from ra_runtime.stats import DEFAULT_DAYS, DayWindow, TrendDays, read_snapshot
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_enrichment import contacts
@@ -34,6 +36,7 @@ from ra_enrichment.models import Contact, JobRun, LeadRef
 from ra_enrichment.pipeline import EnrichTally, LeadToEnrich, enrich_leads
 from ra_enrichment.providers.apollo import ApolloContactProvider
 from ra_enrichment.providers.base import ContactProvider
+from ra_enrichment.providers.checks import PROVIDER_CHECKS
 from ra_enrichment.providers.demo import DemoContactProvider
 from ra_enrichment.providers.errors import ProviderError
 from ra_enrichment.providers.seamless import SeamlessContactProvider
@@ -84,6 +87,10 @@ class ContactQuery(BaseModel):
             source=self.source,
             search=self.search,
         )
+
+
+class ContactStatsQuery(ContactQuery):
+    days: TrendDays = DEFAULT_DAYS
 
 
 class Actor(BaseModel):
@@ -275,7 +282,10 @@ async def build(ctx: ServiceContext) -> Wiring:
         return {"items": [contact_view(c) for c in items], "total": total, "page": q.page, "page_size": q.page_size}
 
     async def contacts_stats(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        return await repo.contact_stats(session, ContactQuery.model_validate(params).where())
+        q = ContactStatsQuery.model_validate(params)
+        async with session.begin():
+            await read_snapshot(session)
+            return await repo.contact_stats(session, q.where(), DayWindow(q.days))
 
     async def contacts_get(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         contact = await session.get(Contact, uuid_param(params, "contact_id"))
@@ -340,6 +350,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.enrichment.contacts.update": contacts_update,
             "q.enrichment.contacts.delete": contacts_delete,
             "q.enrichment.contacts.stats": contacts_stats,
+            "q.enrichment.providers.test": provider_test_handler("enrichment", ctx.settings.get, PROVIDER_CHECKS),
             **run_queries("enrichment", JobRun),
         },
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from ra_runtime.db import insert_unnest
+from ra_runtime.stats import DayWindow, utc_day
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -133,14 +134,16 @@ async def list_contacts(
     return list(rows), int(total)
 
 
-async def contact_stats(session: AsyncSession, where: ContactFilter) -> dict[str, Any]:
+async def contact_stats(session: AsyncSession, where: ContactFilter, window: DayWindow) -> dict[str, Any]:
     """Counts by priority, by validation status (``none`` = not validated yet) and by source, from one
-    statement (one snapshot: the three breakdowns always add up to the same total)."""
+    statement (the three breakdowns always add up to the same total), and the matching contacts created
+    per UTC day of ``window`` (a second statement: the caller reads both from one snapshot)."""
+    conditions = where.conditions()
     priority = sa.func.coalesce(Contact.priority, "none")
     validation = sa.func.coalesce(Contact.validation_status, "none")
     rows = await session.execute(
         sa.select(priority, validation, Contact.source, sa.func.count())
-        .where(*where.conditions())
+        .where(*conditions)
         .group_by(priority, validation, Contact.source)
     )
     out: dict[str, Any] = {"by_priority": {}, "by_validation_status": {}, "by_source": {}, "total": 0}
@@ -148,6 +151,11 @@ async def contact_stats(session: AsyncSession, where: ContactFilter) -> dict[str
         for name, key in (("by_priority", p), ("by_validation_status", v), ("by_source", src)):
             out[name][str(key)] = out[name].get(str(key), 0) + int(n)
         out["total"] += int(n)
+    day = utc_day(Contact.created_at)
+    created = await session.execute(
+        sa.select(day, sa.func.count()).where(*conditions, Contact.created_at >= window.start).group_by(day)
+    )
+    out["trend"] = window.single(created, "created")
     return out
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from ra_contracts.catalog import STREAMS
 from ra_contracts.envelope import Envelope
 from ra_contracts.events import LeadCreated, LeadDeleted, OutreachSent
 from ra_runtime.messaging import declare_stream
+from ra_runtime.queries import QueryError, ask
 from ra_runtime.testing import eventually
 
 from .conftest import Api
@@ -218,3 +220,44 @@ async def test_contacts_carry_the_job_title_and_their_last_outreach_date(api: Ap
 
     recorded = await eventually(reached, what="the contact's last outreach date")
     assert datetime.fromisoformat(recorded) == sent_at
+
+
+async def test_contact_stats_trend_counts_contacts_created_per_day(api: Api) -> None:
+    first = await new_lead(api, "Summit Foods")
+    second = await new_lead(api, "Keystone Plastics")
+    everything = (await api.http.get("/contacts", params={"page_size": 100})).json()
+    mine = (await api.http.get("/contacts", params={"lead_id": str(first)})).json()
+    theirs = (await api.http.get("/contacts", params={"lead_id": str(second)})).json()
+    today = datetime.now(UTC).date()
+    # One contact of the first lead was found yesterday, one of the second 40 days ago.
+    assert api.enrichment.ctx is not None
+    async with api.enrichment.ctx.sessions() as s, s.begin():
+        for contact, days_ago in ((mine["items"][0], 1), (theirs["items"][0], 40)):
+            await s.execute(
+                sa.text("UPDATE enrichment.contacts SET created_at = :at WHERE contact_id = :id"),
+                {"id": uuid.UUID(contact["contact_id"]), "at": datetime.combine(today - timedelta(days=days_ago), time(1), UTC)},
+            )  # fmt: skip
+
+    r = await api.http.get("/contacts/stats", params={"days": 2})
+    assert r.status_code == 200, r.text
+    stats = r.json()
+    total = everything["total"]
+    assert stats["total"] == total and stats["by_source"] == {"demo": total}
+    assert sum(stats["by_priority"].values()) == stats["by_validation_status"]["none"] == total
+    assert stats["trend"] == [
+        {"date": (today - timedelta(days=1)).isoformat(), "created": 1},
+        {"date": today.isoformat(), "created": total - 2},
+    ]
+    # The filters narrow the trend as they narrow the counts.
+    one = (await api.http.get("/contacts/stats", params={"lead_id": str(first), "days": 2})).json()
+    assert one["total"] == mine["total"] and [d["created"] for d in one["trend"]] == [1, mine["total"] - 1]
+
+    month = (await api.http.get("/contacts/stats")).json()  # 30 days by default
+    assert len(month["trend"]) == 30 and sum(d["created"] for d in month["trend"]) == total - 1
+    year = (await api.http.get("/contacts/stats", params={"days": 365})).json()
+    assert len(year["trend"]) == 365 and sum(d["created"] for d in year["trend"]) == total
+    for days in (0, 366):
+        assert (await api.http.get("/contacts/stats", params={"days": days})).status_code == 422
+        with pytest.raises(QueryError) as refused:  # the owner checks again
+            await ask(api.gateway.nc, "q.enrichment.contacts.stats", {"days": days})
+        assert refused.value.status == 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -28,6 +29,7 @@ from ra_gateway.api import (
 )
 from ra_gateway.auth import Authenticator, current_user
 from ra_gateway.config import GatewayConfig
+from ra_gateway.dashboard import mount_dashboard
 from ra_gateway.errors import GatewayError
 from ra_gateway.pipeline_runs import PipelineRuns
 from ra_gateway.settings_service import SettingsService
@@ -44,7 +46,24 @@ def create_app(
     authenticator: Authenticator | None = None,
     settings: SettingsService | None = None,
 ) -> FastAPI:
-    app = FastAPI(
+    app = _new_app()
+    app.state.ctx = ctx
+    app.state.config = config
+    app.state.authenticator = authenticator or Authenticator(ctx.sessions, config)
+    app.state.settings_service = settings or SettingsService(ctx.engine, ctx.js, ctx.secrets, ctx.outbox)
+    app.state.pipeline_runs = PipelineRuns(ctx.sessions, ctx.outbox, ctx.nc, config.query_timeout_seconds)
+    add_exception_handlers(app)
+    _include_routes(app)
+    app.router.routes.extend(health_routes(ctx))
+    # A request's trace continues into the commands and events it causes (outbox rows keep the context).
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Last: the dashboard answers every path no route above claims.
+    mount_dashboard(app, Path(config.dashboard_dir))
+    return app
+
+
+def _new_app() -> FastAPI:
+    return FastAPI(
         title="RA Cold-Email Automation API",
         version="1.0",
         description="Leads, contacts, pipelines and settings of the cold-email automation platform.",
@@ -52,13 +71,9 @@ def create_app(
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    app.state.ctx = ctx
-    app.state.config = config
-    app.state.authenticator = authenticator or Authenticator(ctx.sessions, config)
-    app.state.settings_service = settings or SettingsService(ctx.engine, ctx.js, ctx.secrets, ctx.outbox)
-    app.state.pipeline_runs = PipelineRuns(ctx.sessions, ctx.outbox, ctx.nc, config.query_timeout_seconds)
-    add_exception_handlers(app)
 
+
+def _include_routes(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_routes.public_router)
     # Everything else sits behind one router-level token check, so a new route cannot forget it.
@@ -79,10 +94,13 @@ def create_app(
     app.include_router(api)
     # Public pages for email recipients (no login, outside /api/v1): the link in every outreach email.
     app.include_router(unsubscribe_routes.router)
-    app.router.routes.extend(health_routes(ctx))
-    # A request's trace continues into the commands and events it causes (outbox rows keep the context).
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document, without a running system (the dashboard's typed client is built from it)."""
+    app = _new_app()
+    _include_routes(app)
+    return app.openapi()
 
 
 def _problem(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -47,6 +47,9 @@ class GatewayConfig(ServiceConfig):
         60.0, gt=0, validation_alias=_env("GATEWAY_SETTINGS_RESYNC_SECONDS", "settings_resync_seconds")
     )
 
+    #: The dashboard's build, served at ``/`` (relative to the working directory: ``make run`` runs at the root).
+    dashboard_dir: str = Field("dashboard/dist", validation_alias=_env("RA_DASHBOARD_DIR", "dashboard_dir"))
+
     @property
     def is_production(self) -> bool:
         return self.env.lower() == "production"

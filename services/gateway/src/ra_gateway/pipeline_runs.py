@@ -8,16 +8,26 @@ is known of it, and it is shown as ``queued``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from nats.aio.client import Client as NATS
-from ra_contracts.envelope import Payload
-from ra_contracts.events import RunContactEnrichment, RunEmailValidation, RunLeadSourcing, RunOutreach
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+from ra_contracts.envelope import Envelope, Payload
+from ra_contracts.events import (
+    PipelineRunProgressed,
+    RunContactEnrichment,
+    RunEmailValidation,
+    RunLeadSourcing,
+    RunOutreach,
+)
 from ra_runtime.outbox import Outbox
 from ra_runtime.queries import QueryError, ServiceUnavailable, ask
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +36,13 @@ from ra_gateway.auth import CurrentUser
 from ra_gateway.errors import Conflict, NotFound
 from ra_gateway.models import AuditEntry
 
+log = logging.getLogger(__name__)
+
 RUN_REQUESTED = "pipeline.run.requested"
+#: Every run event of every pipeline (started, progressed, completed, failed, cancelled).
+RUN_EVENTS = "pipeline.run.>"
+#: Updates held for one slow watcher; the oldest go first (counts are totals, the newest state wins).
+WATCH_BACKLOG = 256
 
 
 @dataclass(frozen=True)
@@ -255,3 +271,31 @@ class PipelineRuns:
             self.nc, owner.cancel_subject, {"run_id": str(run_id), "actor": user.email}, timeout=self.query_timeout
         )
         return {"pipeline": run.get("pipeline"), **answer}
+
+    @asynccontextmanager
+    async def watch(self, run_id: uuid.UUID | None = None) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """Run updates as they are published, for one watcher (a dashboard's live progress).
+
+        A plain NATS subscription, not a durable consumer: every gateway replica sees every update and
+        passes it to the browsers connected to it, and a watcher that goes away leaves nothing behind.
+        """
+        updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=WATCH_BACKLOG)
+
+        async def on_event(msg: Msg) -> None:
+            try:
+                # Every run event has the same fields; the subject says which one it is.
+                run = Envelope.model_validate_json(msg.data).open(PipelineRunProgressed)
+            except ValidationError as exc:
+                log.warning("ignoring a malformed run event on %s: %s", msg.subject, exc.errors()[:1])
+                return
+            if run_id is not None and run.run_id != run_id:
+                return
+            if updates.full():
+                updates.get_nowait()
+            updates.put_nowait(run.model_dump(mode="json"))
+
+        sub = await self.nc.subscribe(RUN_EVENTS, cb=on_event)
+        try:
+            yield updates
+        finally:
+            await sub.unsubscribe()

@@ -34,6 +34,11 @@ STATS = {
     "by_channel": {"smtp": 10, "mailmerge": 2},
     "suppressed": 3,
     "ready_mailboxes": 2,
+    "trend": [{"date": "2025-03-01", "sent": 10, "bounced": 0, "failed": 1, "exported": 2}],
+    "sent_total": 10,
+    "bounced_total": 0,
+    "bounce_rate": 0.0,
+    "reply_rate": None,
 }
 
 

@@ -41,6 +41,7 @@ from ra_runtime.queries import QueryError, ServiceUnavailable, ask, uuid_param
 from ra_runtime.runs import cancel_requested, request_cancel, run_queries, run_view, start_run
 from ra_runtime.scheduler import SCHEDULE_NAMESPACE, Every, ScheduledJob, Scheduler, slot_key
 from ra_runtime.service import ServiceContext, Wiring
+from ra_runtime.stats import DEFAULT_DAYS, DayWindow, TrendDays, read_snapshot
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_outreach import repository as repo
@@ -107,6 +108,10 @@ class StoppedRun(Exception):
     def __init__(self, counts: dict[str, int]) -> None:
         super().__init__("cancelled at a person's request")
         self.counts = counts
+
+
+class StatsQuery(BaseModel):
+    days: TrendDays = DEFAULT_DAYS
 
 
 class SuppressionQuery(BaseModel):
@@ -592,7 +597,10 @@ async def build(ctx: ServiceContext) -> Wiring:
         return {"items": [event_view(e) for e in rows], "total": total, "page": q.page, "page_size": q.page_size}
 
     async def stats(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        figures = await repo.event_stats(session)
+        q = StatsQuery.model_validate(params)
+        async with session.begin():
+            await read_snapshot(session)
+            figures = await repo.event_stats(session, DayWindow(q.days))
         limit = int(setting("daily_send_limit"))
         figures |= {"daily_limit": limit, "remaining_today": max(0, limit - figures["claimed_today"])}
         return figures

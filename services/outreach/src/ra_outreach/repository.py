@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from ra_contracts.events import MailboxState
+from ra_runtime.stats import DayWindow, utc_day
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -587,7 +588,15 @@ async def list_events(
     return list(rows), int(total)
 
 
-async def event_stats(session: AsyncSession) -> dict[str, Any]:
+#: The per-day outreach figures of ``q.outreach.stats``.
+TREND_FIELDS = ("sent", "bounced", "failed", "exported")
+
+
+async def event_stats(session: AsyncSession, window: DayWindow) -> dict[str, Any]:
+    """Today's figures, counts by status and channel, and :data:`TREND_FIELDS` per UTC day of ``window``.
+
+    Several statements: the caller reads them from one snapshot (:func:`ra_runtime.stats.read_snapshot`).
+    """
     e = OutreachEvent.__table__
     by_status = {
         s: int(n) for s, n in await session.execute(sa.select(e.c.status, sa.func.count()).group_by(e.c.status))
@@ -605,6 +614,9 @@ async def event_stats(session: AsyncSession) -> dict[str, Any]:
         )
     ).scalar_one()
     suppressed = (await session.execute(sa.select(sa.func.count()).select_from(Suppression))).scalar_one()
+    trend = await outcomes_per_day(session, window)
+    sent_total = sum(d["sent"] for d in trend)
+    bounced_total = sum(d["bounced"] for d in trend)
     return {
         "sent_today": int(sent_today),
         "claimed_today": await claimed_today(session),
@@ -612,7 +624,35 @@ async def event_stats(session: AsyncSession) -> dict[str, Any]:
         "by_channel": by_channel,
         "suppressed": int(suppressed),
         "ready_mailboxes": len(await usable_mailboxes(session)),
+        "trend": trend,
+        "sent_total": sent_total,
+        "bounced_total": bounced_total,
+        # Of the messages a receiving server answered for good: delivered or bounced.
+        "bounce_rate": bounced_total / (sent_total + bounced_total) if sent_total + bounced_total else 0.0,
+        "reply_rate": None,  # replies are not read yet (needs inbox reading)
     }
+
+
+async def outcomes_per_day(session: AsyncSession, window: DayWindow) -> list[dict[str, Any]]:
+    """Per UTC day of the outcome: SMTP messages ``sent``; ``bounced`` (refused for good, a 5xx reply);
+    ``failed`` otherwise (given up after retries); mail-merge rows ``exported``."""
+    e = OutreachEvent.__table__
+    at = sa.func.coalesce(e.c.sent_at, e.c.updated_at)  # failures have no sent_at: when they were recorded
+    day = utc_day(at)
+    smtp, sent, failed = e.c.channel == "smtp", e.c.status == "sent", e.c.status == "failed"
+    refused = sa.func.coalesce(e.c.smtp_code, 0) >= 500
+    figures = {
+        "sent": sa.and_(smtp, sent),
+        "bounced": sa.and_(smtp, failed, refused),
+        "failed": sa.and_(smtp, failed, sa.not_(refused)),
+        "exported": sa.and_(e.c.channel == "mailmerge", sent),
+    }
+    rows = await session.execute(
+        sa.select(day.label("day"), *(sa.func.count().filter(cond).label(name) for name, cond in figures.items()))
+        .where(e.c.status.in_(("sent", "failed")), at >= window.start)
+        .group_by(day)
+    )
+    return window.series({r.day: r._asdict() for r in rows}, TREND_FIELDS)
 
 
 async def list_suppression(

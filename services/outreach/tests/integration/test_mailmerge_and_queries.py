@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from ra_runtime.objects import EXPORTS, UPLOADS, delete_object, fetched_file, put_file
 from ra_runtime.queries import QueryError
 from ra_runtime.testing import eventually
@@ -168,3 +170,74 @@ async def test_templates_can_be_listed_created_changed_and_deleted(harness: Harn
     with pytest.raises(QueryError) as missing:
         await h.ask("q.outreach.templates.get", {"template_id": default["template_id"]})
     assert missing.value.status == 404
+
+
+async def test_stats_count_sends_bounces_failures_and_exports_per_day(harness: Harness):
+    h = harness
+    empty = await h.ask("q.outreach.stats")
+    assert len(empty["trend"]) == 30 and all(d["sent"] == d["bounced"] == d["exported"] == 0 for d in empty["trend"])
+    assert empty["sent_total"] == empty["bounced_total"] == 0
+    assert empty["bounce_rate"] == 0.0 and empty["reply_rate"] is None
+
+    today = datetime.now(UTC).date()
+
+    def at(days_ago: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(0, 30), tzinfo=UTC)
+
+    rows = []
+    # (days ago, channel, status, smtp code): each outcome is counted on the day it happened.
+    for days_ago, channel, status, code in (
+        (0, "smtp", "sent", 250),
+        (0, "smtp", "sent", 250),
+        (1, "smtp", "sent", 250),
+        (1, "smtp", "failed", 550),  # refused for good: a bounce
+        (1, "smtp", "failed", 451),  # given up after retries
+        (1, "smtp", "failed", None),
+        (1, "mailmerge", "sent", None),
+        (1, "mailmerge", "sent", None),
+        (1, "mailmerge", "sent", None),
+        (2, "smtp", "skipped", None),
+        (2, "smtp", "uncertain", None),
+        (2, "smtp", "deferred", 451),
+        (10, "smtp", "sent", 250),
+        (10, "smtp", "failed", 550),
+    ):
+        moment = at(days_ago)
+        rows.append(
+            {"event_id": uuid.uuid4(), "contact_id": uuid.uuid4(), "lead_id": uuid.uuid4(),
+             "email": f"{uuid.uuid4().hex[:8]}@client.example", "channel": channel, "status": status, "code": code,
+             "sent": moment if status == "sent" else None, "at": moment}
+        )  # fmt: skip
+    async with h.ctx.sessions() as s, s.begin():
+        await s.execute(
+            sa.text(
+                """
+                INSERT INTO outreach.outreach_events (event_id, contact_id, lead_id, email, channel, status,
+                       fields, attempts, smtp_code, sent_at, created_at, updated_at)
+                VALUES (:event_id, :contact_id, :lead_id, :email, :channel, :status, '{}', 1, :code, :sent, :at, :at)
+                """
+            ),
+            rows,
+        )
+
+    three = await h.ask("q.outreach.stats", {"days": 3})
+    day = [(today - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
+    assert three["trend"] == [
+        {"date": day[0], "sent": 0, "bounced": 0, "failed": 0, "exported": 0},
+        {"date": day[1], "sent": 1, "bounced": 1, "failed": 2, "exported": 3},
+        {"date": day[2], "sent": 2, "bounced": 0, "failed": 0, "exported": 0},
+    ]
+    assert three["sent_total"] == 3 and three["bounced_total"] == 1
+    assert three["bounce_rate"] == 1 / 4 and three["reply_rate"] is None
+    # The figures that were there before are unchanged.
+    assert three["by_status"]["sent"] == 7 and three["by_channel"] == {"smtp": 4, "mailmerge": 3}
+    assert {"sent_today", "daily_limit", "remaining_today", "suppressed", "ready_mailboxes"} <= three.keys()
+
+    month = await h.ask("q.outreach.stats")
+    assert len(month["trend"]) == 30 and month["trend"][-1]["date"] == today.isoformat()
+    assert month["sent_total"] == 4 and month["bounced_total"] == 2 and month["bounce_rate"] == 2 / 6
+    assert len((await h.ask("q.outreach.stats", {"days": 365}))["trend"]) == 365
+    for bad in (0, 366, "many"):
+        with pytest.raises(QueryError) as refused:
+            await h.ask("q.outreach.stats", {"days": bad})
+        assert refused.value.status == 422

@@ -224,6 +224,10 @@ async def test_a_5xx_refusal_suppresses_and_a_4xx_is_deferred_then_sent_by_a_lat
     assert (await h.run())["counts"]["sent"] == 0
     assert h.sink.rcpt_tries[bounce.email] == 1
 
+    # Today's trend: the refusal counts as a bounce, the deferral as nothing until it was sent.
+    [today] = (await h.ask("q.outreach.stats", {"days": 1}))["trend"]
+    assert (today["sent"], today["bounced"], today["failed"], today["exported"]) == (2, 1, 0, 0)
+
 
 async def test_a_dry_run_claims_and_sends_nothing(harness: Harness):
     h = harness

@@ -33,9 +33,11 @@ from ra_contracts.leads import (
 )
 from ra_runtime.messaging import Inbound
 from ra_runtime.objects import EXPORTS, object_size, put_file
+from ra_runtime.provider_tests import provider_test_handler
 from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.runs import cancel_requested, request_cancel, run_queries, run_view, start_run
 from ra_runtime.service import ServiceContext, Wiring
+from ra_runtime.stats import DEFAULT_DAYS, DayWindow, TrendDays, read_snapshot
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_sourcing import crud
@@ -54,6 +56,7 @@ from ra_sourcing.pipeline import (
 )
 from ra_sourcing.sources.apollo import ApolloJobSource
 from ra_sourcing.sources.base import JobSource, SourceError, SourceFactory, SourcingCriteria
+from ra_sourcing.sources.checks import SOURCE_CHECKS
 from ra_sourcing.sources.demo import DemoJobSource
 from ra_sourcing.sources.jobspy_source import JobSpySource
 from ra_sourcing.sources.jsearch import JSearchSource
@@ -150,6 +153,10 @@ class LeadQuery(BaseModel):
                 f"page reaches past row {repo.MAX_OFFSET:,}; follow next_cursor to go deeper, or narrow the filters",
             )
         return self.sort, cursor
+
+
+class LeadStatsQuery(BaseModel):
+    days: TrendDays = DEFAULT_DAYS
 
 
 class ClientQuery(BaseModel):
@@ -397,6 +404,12 @@ async def build(ctx: ServiceContext) -> Wiring:
             "prev_cursor": page.prev_cursor,
         }
 
+    async def leads_stats(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
+        q = LeadStatsQuery.model_validate(params)
+        async with session.begin():
+            await read_snapshot(session)
+            return await repo.lead_stats(session, DayWindow(q.days))
+
     async def leads_export(session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         """One slice of ``GET /leads/export/csv``: up to 1,000 rows after ``cursor``, every column."""
         header = bool(params.pop("header", True))
@@ -527,6 +540,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.sourcing.leads.delete": leads_delete,
             "q.sourcing.leads.import": leads_import,
             "q.sourcing.leads.export": leads_export,
+            "q.sourcing.leads.stats": leads_stats,
             "q.sourcing.clients.list": clients_list,
             "q.sourcing.clients.get": clients_get,
             "q.sourcing.clients.create": clients_create,
@@ -534,6 +548,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.sourcing.clients.delete": clients_delete,
             "q.sourcing.runs.cancel": runs_cancel,
             "q.sourcing.runs.export": runs_export,
+            "q.sourcing.providers.test": provider_test_handler("sourcing", ctx.settings.get, SOURCE_CHECKS),
             **run_queries("sourcing", JobRun),
         },
     )

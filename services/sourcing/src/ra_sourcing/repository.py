@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from ra_runtime.db import insert_unnest
+from ra_runtime.stats import DayWindow, utc_day
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -463,6 +464,35 @@ async def list_leads(
     else:
         total, exact = await count_matching(session, conditions)
     return LeadPage(leads, total, exact, next_cursor, prev_cursor)
+
+
+async def lead_stats(session: AsyncSession, window: DayWindow) -> dict[str, Any]:
+    """Counts by status, by source (a lead found by two sources counts under both; ``none`` = no source)
+    and by state (``none`` = unknown), and leads created per UTC day of ``window``.
+
+    Several statements: the caller reads them from one snapshot (:func:`ra_runtime.stats.read_snapshot`).
+    """
+    t = Lead.__table__.c
+    state = sa.func.coalesce(t.state, "none")
+    out: dict[str, Any] = {"total": 0, "by_status": {}, "by_source": {}, "by_state": {}}
+    for status, st, n in await session.execute(sa.select(t.status, state, sa.func.count()).group_by(t.status, state)):
+        out["by_status"][status] = out["by_status"].get(status, 0) + int(n)
+        out["by_state"][st] = out["by_state"].get(st, 0) + int(n)
+        out["total"] += int(n)
+    by_source = await session.execute(
+        sa.text(
+            """
+            SELECT coalesce(s.source, 'none'), count(*)
+            FROM sourcing.leads AS l LEFT JOIN LATERAL unnest(l.sources) AS s(source) ON true
+            GROUP BY 1
+            """
+        )
+    )
+    out["by_source"] = {source: int(n) for source, n in by_source}
+    day = utc_day(t.created_at)
+    created = await session.execute(sa.select(day, sa.func.count()).where(t.created_at >= window.start).group_by(day))
+    out["trend"] = window.single(created, "created")
+    return out
 
 
 async def get_lead(session: AsyncSession, lead_id: uuid.UUID, *, lock: bool = False) -> Lead | None:

@@ -8,11 +8,14 @@ import io
 import json
 import re
 import uuid
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from nats.js.errors import NotFoundError
+from ra_runtime.queries import QueryError, ask
 from ra_runtime.testing import eventually
 
 from .conftest import Api
@@ -495,3 +498,59 @@ async def test_a_lead_whose_contact_was_reached_becomes_contacted(api: Api) -> N
         "to_status": "CONTACTED",
         "reason": "contacted",
     }.items() <= next(p for p in moved if p["lead_id"] == lead["lead_id"] and p["to_status"] == "CONTACTED").items()
+
+
+async def test_lead_stats_count_now_and_per_day(api: Api) -> None:
+    ids: list[str] = []
+    for company, state in (
+        ("Alpha Foods", "Texas"),
+        ("Beta Metals", "TX"),
+        ("Gamma Tools", "OH"),
+        ("Delta Paper", None),
+    ):
+        body = {"company_name": company, "job_title": "Plant Manager"} | ({"state": state} if state else {})
+        r = await api.http.post("/leads", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["lead_id"])
+    assert (await api.http.put(f"/leads/{ids[0]}/status", json={"status": "ENRICHED"})).status_code == 200
+    today = datetime.now(UTC).date()
+    # Two found by runs some days ago (one by two sources, one by none), two added by hand today.
+    assert api.sourcing.ctx is not None
+    async with api.sourcing.ctx.sessions() as s, s.begin():
+        await s.execute(
+            sa.text("UPDATE sourcing.leads SET created_at = :at, sources = CAST(:src AS text[]) WHERE lead_id = :id"),
+            [
+                {"id": uuid.UUID(ids[0]), "at": datetime.combine(today - timedelta(days=2), time(1), UTC),
+                 "src": ["demo", "jsearch"]},
+                {"id": uuid.UUID(ids[1]), "at": datetime.combine(today - timedelta(days=40), time(1), UTC), "src": []},
+            ],
+        )  # fmt: skip
+
+    r = await api.http.get("/leads/stats", params={"days": 3})
+    assert r.status_code == 200, r.text
+    stats = r.json()
+    assert stats["total"] == 4
+    assert stats["by_status"] == {"ENRICHED": 1, "NEW": 3}
+    assert stats["by_state"] == {"TX": 2, "OH": 1, "none": 1}
+    assert stats["by_source"] == {"demo": 1, "jsearch": 1, "manual": 2, "none": 1}
+    assert stats["trend"] == [
+        {"date": (today - timedelta(days=2)).isoformat(), "created": 1},
+        {"date": (today - timedelta(days=1)).isoformat(), "created": 0},
+        {"date": today.isoformat(), "created": 2},
+    ]
+
+    month = (await api.http.get("/leads/stats")).json()  # 30 days by default
+    assert len(month["trend"]) == 30 and sum(d["created"] for d in month["trend"]) == 3
+    year = (await api.http.get("/leads/stats", params={"days": 365})).json()
+    assert len(year["trend"]) == 365 and sum(d["created"] for d in year["trend"]) == 4
+    assert year["trend"][0]["date"] == (today - timedelta(days=364)).isoformat()
+    for days in (0, 366):
+        assert (await api.http.get("/leads/stats", params={"days": days})).status_code == 422
+        with pytest.raises(QueryError) as refused:  # the owner checks again
+            await ask(api.gateway.nc, "q.sourcing.leads.stats", {"days": days})
+        assert refused.value.status == 422
+    viewer = await api.as_role("viewer")
+    try:
+        assert (await viewer.get("/leads/stats")).status_code == 200
+    finally:
+        await viewer.aclose()

@@ -17,6 +17,7 @@ from ra_contracts.events import (
     RunEmailValidation,
 )
 from ra_runtime.messaging import Inbound
+from ra_runtime.provider_tests import provider_test_handler
 from ra_runtime.queries import QueryError
 from ra_runtime.runs import run_queries, start_run
 from ra_runtime.service import ServiceContext, Wiring
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ra_validation import repository as repo
 from ra_validation.models import EmailResult, JobRun
 from ra_validation.pipeline import ValidationTally, result_row, validate_emails
+from ra_validation.provider_checks import PROVIDER_CHECKS
 from ra_validation.providers.base import EmailValidator, ValidationProviderError
 from ra_validation.validators import ValidatorUnavailable, build_validator
 
@@ -184,6 +186,7 @@ async def build(ctx: ServiceContext) -> Wiring:
         queries={
             "q.validation.results.list": results_list,
             "q.validation.check": check_now,
+            "q.validation.providers.test": provider_test_handler("validation", ctx.settings.get, PROVIDER_CHECKS),
             **run_queries("validation", JobRun),
         },
     )

@@ -24,12 +24,14 @@ from ra_contracts.events import (
 )
 from ra_contracts.mailboxes import MailboxSort
 from ra_runtime.messaging import Inbound
+from ra_runtime.provider_tests import provider_test_handler
 from ra_runtime.queries import QueryError, uuid_param
 from ra_runtime.scheduler import Daily, ScheduledJob, Scheduler
 from ra_runtime.service import ServiceContext, Wiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ra_warmup import repository as repo
+from ra_warmup.ai_providers import PROVIDER_CHECKS
 from ra_warmup.connection import Endpoints, MailPolicy, fingerprint, run_connection_test
 from ra_warmup.mailboxes import (
     CONNECTION_FIELDS,
@@ -456,6 +458,7 @@ async def build(ctx: ServiceContext) -> Wiring:
             "q.warmup.mailboxes.test": test_mailbox,
             "q.warmup.mailboxes.test_all": test_all,
             "q.warmup.mailboxes.credentials": credentials,
+            "q.warmup.providers.test": provider_test_handler("warmup", ctx.settings.get, PROVIDER_CHECKS),
         },
         tasks=[scheduler.run],
     )

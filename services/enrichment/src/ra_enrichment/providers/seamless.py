@@ -57,6 +57,8 @@ _SEARCH_LIMIT_CAP = 50
 _PENDING = frozenset({"queued", "researching"})
 _RESEARCHED = frozenset({"done", "duplicate", "contact-already-researched"})
 _USER_AGENT = "ra-enrichment/0.1 (contact enrichment for a staffing firm)"
+#: Whose people the connection test searches for.
+CHECK_COMPANY = "Seamless.AI"
 
 #: A researched contact and the search result it was researched from (when the poll names it).
 _Researched = tuple[dict[str, Any], str | None]
@@ -99,10 +101,28 @@ class SeamlessContactProvider:
             base["contactState"] = [US_STATE_NAMES.get(state.upper(), state)]
         return [base | {"jobTitle": batch} for batch in batches] or [base]
 
+    async def check_connection(self) -> str:
+        """The Settings page's test: one contact search (free: only research spends credits).
+
+        Seamless's public API has no account or credits endpoint, so the smallest authenticated call is a
+        search for Seamless.AI's own people; nothing is researched. ``config`` without a key, before
+        anything is sent.
+        """
+        if not self.api_key:
+            raise ProviderError("config", "Seamless has no API key: set seamless_api_key in Settings")
+        body = {"companyName": [CHECK_COMPANY], "limit": _SEARCH_LIMIT_FLOOR}
+        async with open_client(self._client, self.timeout_seconds, user_agent=_USER_AGENT) as client:
+            api = ProviderApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=self._headers())
+            found = _search_results(await api.request("POST", CONTACT_SEARCH_URL, json_body=body))
+        return f"key accepted: a contact search found {len(found)} people (searches are free; no credits spent)"
+
+    def _headers(self) -> dict[str, str]:
+        return {"Token": self.api_key or "", "Content-Type": "application/json", "Accept": "application/json"}
+
     async def search(self, query: ContactSearch) -> list[ContactCandidate]:
         if not self.api_key:
             raise ProviderError("config", "Seamless has no API key: set seamless_api_key in Settings")
-        headers = {"Token": self.api_key, "Content-Type": "application/json", "Accept": "application/json"}
+        headers = self._headers()
         async with open_client(self._client, self.timeout_seconds, user_agent=_USER_AGENT) as client:
             api = ProviderApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=headers)
             found = await self._search(api, query)

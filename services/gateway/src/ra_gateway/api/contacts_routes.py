@@ -10,11 +10,14 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 from ra_contracts.contacts import CONTACT_SORT_FIELDS, ContactInput, ContactPatch, Priority
 from ra_runtime.queries import ask
+from ra_runtime.stats import DEFAULT_DAYS
 
 from ra_gateway.api.deps import Config, Context
 from ra_gateway.api.schemas import Page, PageSize
+from ra_gateway.api.trends import CreatedOnDay, TrendDaysQ
 from ra_gateway.auth import AnyUser, OperatorUser
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -65,14 +68,28 @@ async def list_contacts(
     return Page.model_validate(data)
 
 
+class ContactStats(BaseModel):
+    """Counts of the matching contacts now, and how many of them were created per UTC day of the window."""
+
+    model_config = ConfigDict(extra="allow")
+
+    total: int
+    by_priority: dict[str, int] = Field(description="P1 … P5 ('none': not ranked)")
+    by_validation_status: dict[str, int] = Field(description="valid, invalid, … ('none': not validated yet)")
+    by_source: dict[str, int] = Field(description="apollo, demo, manual, …")
+    trend: list[CreatedOnDay] = Field(description="One entry per UTC day, today included, oldest first")
+
+
 # Declared before /{contact_id} so that "stats" is not read as an id.
 @router.get("/stats", responses=_OWNER_DOWN)
-async def contact_stats(_: AnyUser, ctx: Context, config: Config, filters: ContactFilters) -> dict[str, Any]:
-    """Counts by priority, by validation status (``none`` = not validated yet) and by source."""
-    data: dict[str, Any] = await ask(
-        ctx.nc, "q.enrichment.contacts.stats", filters, timeout=config.query_timeout_seconds
-    )
-    return data
+async def contact_stats(
+    _: AnyUser, ctx: Context, config: Config, filters: ContactFilters, days: TrendDaysQ = DEFAULT_DAYS
+) -> ContactStats:
+    """Counts by priority, by validation status (``none`` = not validated yet) and by source, and contacts
+    created per UTC day over the last ``days`` days."""
+    params = filters | {"days": days}
+    data = await ask(ctx.nc, "q.enrichment.contacts.stats", params, timeout=config.query_timeout_seconds)
+    return ContactStats.model_validate(data)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={409: {"description": "Email already on the lead"}})

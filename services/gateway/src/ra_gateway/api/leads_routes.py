@@ -18,9 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ra_contracts.defaults import US_STATES
 from ra_contracts.leads import LEAD_SORT_FIELDS, LeadInput, LeadPatch, LeadStatus
 from ra_runtime.queries import ask, ask_raw
+from ra_runtime.stats import DEFAULT_DAYS
 
 from ra_gateway.api.deps import Config, Context
 from ra_gateway.api.schemas import PageSize
+from ra_gateway.api.trends import CreatedOnDay, TrendDaysQ
 from ra_gateway.api.uploads import upload
 from ra_gateway.auth import AnyUser, OperatorUser
 from ra_gateway.errors import InvalidValue
@@ -50,6 +52,20 @@ class LeadPage(BaseModel):
     page_size: int
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page (any depth)")
     prev_cursor: str | None = Field(None, description="Pass as ?cursor= for the previous page")
+
+
+class LeadStats(BaseModel):
+    """Lead counts now, and leads created per UTC day of the window."""
+
+    model_config = ConfigDict(extra="allow")
+
+    total: int
+    by_status: dict[str, int] = Field(description="NEW, ENRICHED, VALIDATED, CONTACTED, …")
+    by_source: dict[str, int] = Field(
+        description="Per job source; a lead found by several sources counts under each ('none': no source)"
+    )
+    by_state: dict[str, int] = Field(description="Per US state code ('none': unknown)")
+    trend: list[CreatedOnDay] = Field(description="One entry per UTC day, today included, oldest first")
 
 
 class StatusChange(BaseModel):
@@ -175,6 +191,14 @@ async def create_lead(user: OperatorUser, ctx: Context, config: Config, lead: Le
     body = {"actor": user.email, "lead": lead.model_dump(mode="json", exclude_unset=True)}
     data: dict[str, Any] = await ask(ctx.nc, "q.sourcing.leads.create", body, timeout=config.query_timeout_seconds)
     return data
+
+
+# Declared before /{lead_id} so that "stats" is not read as an id.
+@router.get("/stats", responses=_OWNER_DOWN)
+async def lead_stats(_: AnyUser, ctx: Context, config: Config, days: TrendDaysQ = DEFAULT_DAYS) -> LeadStats:
+    """Counts by status, source and state, and leads created per UTC day over the last ``days`` days."""
+    data = await ask(ctx.nc, "q.sourcing.leads.stats", {"days": days}, timeout=config.query_timeout_seconds)
+    return LeadStats.model_validate(data)
 
 
 # Declared before /{lead_id} so that "export" is not read as an id.

@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from ra_runtime.queries import ask
+from ra_runtime.stats import DEFAULT_DAYS
 
 from ra_gateway.api.deps import Config, Context
 from ra_gateway.api.schemas import Page, PageSize
+from ra_gateway.api.trends import Day, TrendDaysQ
 from ra_gateway.api.uploads import upload
 from ra_gateway.auth import AnyUser, OperatorUser
 from ra_gateway.errors import InvalidValue
@@ -51,6 +53,18 @@ def _aware(moment: datetime | None) -> datetime | None:
 # --- bodies and answers ---------------------------------------------------------------------------------
 
 
+class OutreachDay(BaseModel):
+    """One UTC day of outreach, by the day of each outcome."""
+
+    model_config = ConfigDict(extra="allow")
+
+    date: Day
+    sent: int = Field(ge=0, description="Emails accepted by the receiving server")
+    bounced: int = Field(ge=0, description="Emails refused for good (a 5xx SMTP reply)")
+    failed: int = Field(ge=0, description="Emails given up on otherwise (after retries)")
+    exported: int = Field(ge=0, description="Contacts exported in a mail merge (one CSV row each)")
+
+
 class OutreachStats(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -61,6 +75,13 @@ class OutreachStats(BaseModel):
     by_channel: dict[str, int]
     suppressed: int = Field(description="Addresses on the do-not-contact list")
     ready_mailboxes: int = Field(description="Mailboxes outreach may send through now")
+    trend: list[OutreachDay] = Field(description="One entry per UTC day, today included, oldest first")
+    sent_total: int = Field(description="Emails sent over the window")
+    bounced_total: int = Field(description="Emails bounced over the window")
+    bounce_rate: float = Field(
+        ge=0.0, le=1.0, description="bounced / (sent + bounced) over the window; 0.0 when nothing was sent"
+    )
+    reply_rate: float | None = Field(None, description="Not tracked yet (needs inbox reading): always null")
 
 
 class SuppressedAddress(BaseModel):
@@ -214,9 +235,10 @@ async def list_events(
 
 
 @router.get("/stats", responses=_OWNER_DOWN)
-async def outreach_stats(_: AnyUser, ctx: Context, config: Config) -> OutreachStats:
-    """Sent today against the daily limit, counts by status and channel, suppressed addresses, ready mailboxes."""
-    data = await ask(ctx.nc, "q.outreach.stats", {}, timeout=config.query_timeout_seconds)
+async def outreach_stats(_: AnyUser, ctx: Context, config: Config, days: TrendDaysQ = DEFAULT_DAYS) -> OutreachStats:
+    """Sent today against the daily limit, counts by status and channel, suppressed addresses, ready mailboxes;
+    sent, bounced, failed and exported per UTC day over the last ``days`` days, with the bounce rate."""
+    data = await ask(ctx.nc, "q.outreach.stats", {"days": days}, timeout=config.query_timeout_seconds)
     return OutreachStats.model_validate(data)
 
 

@@ -6,13 +6,14 @@ import asyncio
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Depends, Query, status
 from fastapi.responses import FileResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import AliasChoices, BaseModel, Field
 from ra_contracts.settings import SETTINGS, validate
 from ra_runtime.objects import EXPORTS, fetched_file
@@ -137,6 +138,39 @@ async def list_runs(
     pipeline: Annotated[PipelineName | None, Query()] = None,
 ) -> PipelineRunList:
     return PipelineRunList.model_validate(await runs.list(limit, offset, pipeline))
+
+
+async def _known_run(runs: Runs, run_id: Annotated[uuid.UUID | None, Query()] = None) -> uuid.UUID | None:
+    """An unknown run is refused before the stream starts (a 404, not an empty stream)."""
+    if run_id is not None:
+        await runs.get(run_id)
+    return run_id
+
+
+@router.get(
+    "/runs/events",
+    response_class=EventSourceResponse,
+    responses={404: {"description": "Unknown run"}, 503: {"description": "Owner down"}},
+)
+async def run_events(
+    _: AnyUser, runs: Runs, run_id: Annotated[uuid.UUID | None, Depends(_known_run)]
+) -> AsyncIterator[ServerSentEvent]:
+    """Live progress as server-sent events: a ``run`` event (a PipelineRun) whenever a run starts, moves
+    on, finishes, fails or is cancelled — of one run (``run_id``, whose current state comes first) or of
+    every run. The stream stays open; a comment line every 15 s keeps proxies from closing it."""
+    async with runs.watch(run_id) as updates:
+        # Sent at once: the client knows it is watching (and proxies see the stream start).
+        yield ServerSentEvent(comment="watching")
+        if run_id is not None:
+            # Watching already, so nothing published after this snapshot is missed.
+            yield _run_event(await runs.get(run_id))
+        while True:
+            yield _run_event(await updates.get())
+
+
+def _run_event(run: dict[str, Any]) -> ServerSentEvent:
+    view = PipelineRun.model_validate(run)
+    return ServerSentEvent(event="run", id=str(view.run_id), data=view.model_dump(mode="json"))
 
 
 @router.get("/runs/{run_id}", responses={404: {"description": "Unknown run"}, 503: {"description": "Owner down"}})

@@ -1,14 +1,25 @@
-"""``/settings`` (SOP §12, Appendix B "Settings"): everyone reads, admins change."""
+"""``/settings`` (SOP §12, Appendix B "Settings"): everyone reads, admins change, operators and admins test
+a provider's connection."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from ra_contracts.providers import (
+    DEMO_PROVIDERS,
+    PROVIDER_OWNERS,
+    ProviderTestResult,
+    known_providers,
+    provider_test_subject,
+)
+from ra_runtime.provider_tests import CHECK_DEADLINE_SECONDS
+from ra_runtime.queries import ask
 
 from ra_gateway.api.deps import Context, Settings
 from ra_gateway.api.schemas import SettingList, SettingOut, SettingsInitialized, SettingUpdate
-from ra_gateway.auth import AdminUser, AnyUser
+from ra_gateway.auth import AdminUser, AnyUser, OperatorUser
+from ra_gateway.errors import NotFound
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -32,6 +43,31 @@ async def initialize_settings(admin: AdminUser, ctx: Context, settings: Settings
     if inserted:
         await settings.mirror_committed(inserted)
     return SettingsInitialized(initialized=inserted)
+
+
+#: The owner gives up on a provider after CHECK_DEADLINE_SECONDS; a little more covers the round trip.
+TEST_TIMEOUT_SECONDS = CHECK_DEADLINE_SECONDS + 5.0
+
+_TEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown provider (the message lists the known ones)"},
+    503: {"description": "The service that owns the provider is not answering"},
+}
+
+
+@router.post("/test-connection/{provider}", responses=_TEST_RESPONSES)
+async def test_connection(
+    provider: Annotated[str, Path(max_length=32)], _: OperatorUser, ctx: Context
+) -> ProviderTestResult:
+    """Test a provider with its saved key: the owning service makes the provider's cheapest authenticated
+    call (an account or credits endpoint where there is one). A failed test is still a 200; ``status``
+    says why (``not_configured`` when no key is saved: nothing was sent)."""
+    if provider in DEMO_PROVIDERS:
+        return ProviderTestResult.demo(provider)
+    owner = PROVIDER_OWNERS.get(provider)
+    if owner is None:
+        raise NotFound(f"unknown provider {provider!r}; known providers: {', '.join(known_providers())}")
+    data = await ask(ctx.nc, provider_test_subject(owner), {"provider": provider}, timeout=TEST_TIMEOUT_SECONDS)
+    return ProviderTestResult.model_validate(data)
 
 
 @router.get("/{key}", responses={404: {"description": "Unknown setting"}})

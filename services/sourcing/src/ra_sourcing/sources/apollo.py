@@ -48,6 +48,8 @@ from ra_sourcing.sources.http import (
 
 APOLLO_API = "https://api.apollo.io/api/v1"
 ORGANIZATION_SEARCH_URL = f"{APOLLO_API}/mixed_companies/search"
+#: Apollo's key check (documented under Authentication): no credits, no master key needed.
+AUTH_HEALTH_URL = f"{APOLLO_API}/auth/health"
 
 
 def _utc_now() -> datetime:
@@ -101,6 +103,32 @@ class ApolloJobSource:
     def from_settings(cls, get: Callable[[str], Any]) -> Self:
         return cls(api_key=get("apollo_api_key") or None, timeout_seconds=float(get("source_timeout_seconds")))
 
+    async def check_connection(self) -> str:
+        """The Settings page's test: ``GET /auth/health``, which costs no credits.
+
+        Apollo answers ``{"healthy": true, "is_logged_in": true}`` for a key it accepts; ``is_logged_in``
+        false (or a 401) means the key is refused. The same key serves enrichment's People Search, which
+        this does not exercise (it would spend credits).
+        """
+        if not self.api_key:
+            raise SourceError("config", "Apollo has no API key: set apollo_api_key in Settings")
+        async with open_client(self._client, self.timeout_seconds) as client:
+            api = JsonApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=self._headers())
+            payload = await api.request("GET", AUTH_HEALTH_URL)
+        if not isinstance(payload, dict):
+            raise SourceError("bad_response", f"unexpected answer: a JSON {type(payload).__name__}, not an object")
+        if payload.get("is_logged_in") is False:
+            raise SourceError("auth", "Apollo did not accept the key (is_logged_in: false)")
+        return "key accepted by Apollo (auth/health; no credits used)"
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "X-Api-Key": self.api_key or "",
+            "Cache-Control": "no-cache",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+
     def search_params(self, criteria: SourcingCriteria, page: int) -> list[tuple[str, str | int]]:
         """Organization Search query parameters for one page."""
         today = self._clock().date()
@@ -126,15 +154,9 @@ class ApolloJobSource:
             raise SourceError("config", "Apollo has nothing to search for: set target_job_titles in Settings")
         cutoff = self._clock() - timedelta(days=criteria.posted_within_days)
         ledger = FetchLedger(self.name)
-        headers = {
-            "X-Api-Key": self.api_key,
-            "Cache-Control": "no-cache",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
 
         async with open_client(self._client, self.timeout_seconds) as client:
-            api = JsonApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=headers)
+            api = JsonApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=self._headers())
             organizations = await self._organizations(api, ledger, criteria)
             found = await self._job_postings(api, ledger, organizations, criteria, cutoff)
             requests = api.requests

@@ -21,6 +21,7 @@ pre-fills the contact email. Empty cells (NaN, NaT, None) become None.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -122,6 +123,19 @@ class JobSpySource:
                 )
             searches.append(kwargs)
         return searches
+
+    async def check_connection(self) -> str:
+        """The Settings page's test of a key-free source: nothing is scraped (one search takes minutes and
+        boards throttle scrapers), so "ok" means the adapter was built from Settings, has boards to scrape
+        and can load JobSpy (``python-jobspy``, imported on first use otherwise)."""
+        if not self.sites:
+            raise SourceError("config", "JobSpy has no job boards to scrape: set jobspy_sites in Settings")
+        if self._scrape is _scrape_jobs and importlib.util.find_spec("jobspy") is None:
+            raise SourceError("config", "JobSpy is not installed in the sourcing service (python-jobspy)")
+        return (
+            f"JobSpy needs no key: the adapter is ready to scrape {', '.join(self.sites)}; "
+            "nothing was scraped (a search takes minutes and boards throttle scrapers)"
+        )
 
     async def fetch(self, criteria: SourcingCriteria) -> FetchResult:
         if not self.sites:

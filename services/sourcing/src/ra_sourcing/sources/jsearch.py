@@ -54,6 +54,8 @@ from ra_sourcing.sources.http import (
 
 JSEARCH_URL = "https://jsearch.p.rapidapi.com/search"
 JSEARCH_HOST = "jsearch.p.rapidapi.com"
+#: What the connection test searches for.
+CHECK_QUERY = "HR Manager"
 
 
 def _utc_now() -> datetime:
@@ -107,6 +109,21 @@ class JSearchSource:
             pages_per_query=int(get("jsearch_pages_per_query")),
             timeout_seconds=float(get("source_timeout_seconds")),
         )
+
+    async def check_connection(self) -> str:
+        """The Settings page's test: the smallest real search (one title, today, one page).
+
+        RapidAPI has no free call that proves a key works for JSearch, so this spends one request of the
+        plan's quota. Raises :class:`SourceError` (``config`` without a key, before anything is sent).
+        """
+        if not self.api_key:
+            raise SourceError("config", "JSearch has no API key: set jsearch_api_key in Settings")
+        headers = {"X-RapidAPI-Key": self.api_key, "X-RapidAPI-Host": JSEARCH_HOST}
+        params = {"query": CHECK_QUERY, "page": 1, "num_pages": 1, "date_posted": "today", "country": "us"}
+        async with open_client(self._client, self.timeout_seconds) as client:
+            api = JsonApi(client, timeout=self.timeout_seconds, retry=self.retry, headers=headers)
+            jobs = _jobs_of(await api.request("GET", JSEARCH_URL, params=params))
+        return f"key accepted: a one-page search found {len(jobs)} postings (one request of the plan's quota)"
 
     def queries(self, criteria: SourcingCriteria) -> list[str]:
         """The search queries one fetch sends, in order."""

@@ -57,6 +57,9 @@ VerdictStatus = Literal["valid", "invalid", "catch_all", "unknown"]
 Screen = Callable[[httpx.Response], httpx.Response]
 
 USER_AGENT = "ra-validation/0.1 (email validation for a staffing firm)"
+#: The address connection tests check when a provider has no free account call: example.com publishes a
+#: null MX (RFC 7505), so a verifier answers from DNS at once, without talking to a mail server.
+CHECK_ADDRESS = "connection-test@example.com"
 # Headers that describe the bytes on the wire; a restated answer carries the decoded body.
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 _NOT_A_WORD = re.compile(r"[^a-z0-9]+")
@@ -211,6 +214,17 @@ def flag(value: object) -> bool | None:
     return None
 
 
+def credits_left(label: str, credits: object, what: str = "credits") -> str:
+    """``"key accepted: 1,200 credits left"``; ``quota`` when none are left (the key works, checks would not)."""
+    if isinstance(credits, str) and credits.strip().lstrip("-").isdigit():
+        credits = int(credits.strip())
+    if not isinstance(credits, int | float) or isinstance(credits, bool):
+        return f"key accepted by {label}"
+    if credits <= 0:
+        raise ValidationProviderError("quota", f"{label} accepted the key but has no {what} left")
+    return f"key accepted by {label}: {credits:,.0f} {what} left"
+
+
 def missing_key(provider: str, setting: str) -> ValidationProviderError:
     return ValidationProviderError("config", f"{provider} has no API key: set {setting} in Settings")
 
@@ -266,6 +280,25 @@ class PaidValidator(ABC):
     @abstractmethod
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         """The provider's single check of ``email``, mapped to a verdict (each adapter's own)."""
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """The provider's cheapest authenticated call (an account or credits endpoint where there is one),
+        described for people; each adapter its own. Raises :class:`ValidationProviderError`."""
+        raise NotImplementedError
+
+    async def check_connection(self) -> str:
+        """The Settings page's test: :meth:`account` through the same client, headers and screen as a check
+        (``config`` without a key, before anything is sent)."""
+        api_key = self.require_key()
+        async with open_client(self._client, self.timeout_seconds, user_agent=USER_AGENT) as client:
+            api = ValidationApi(
+                client,
+                timeout=self.timeout_seconds,
+                retry=self.retry,
+                headers=self.headers(api_key),
+                screen=self.screen,
+            )
+            return await self.account(api, api_key)
 
     def require_key(self) -> str | None:
         if not self.api_key:

@@ -55,6 +55,7 @@ from ra_validation.providers.base import (
     VerdictStatus,
     answer_as,
     as_object,
+    credits_left,
     flag,
     json_body_of,
     reason_word,
@@ -63,6 +64,7 @@ from ra_validation.providers.base import (
 )
 
 INSTANT_VERIFY_URL = "https://api.clearout.io/v2/email_verify/instant"
+CREDITS_URL = "https://api.clearout.io/v2/email_verify/getcredits"
 
 _AUTH_CODES = frozenset({1000})
 _QUOTA_CODES = frozenset({1002, 1017})
@@ -111,6 +113,14 @@ class ClearoutValidator(PaidValidator):
         if failed and status == 200:
             raise ValidationProviderError("bad_response", f"Clearout could not verify the address: {message}")
         return response
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """``GET /v2/email_verify/getcredits`` (free): the credits available."""
+        body = as_object(await api.request("GET", CREDITS_URL), self.label)
+        data = body.get("data")
+        if body.get("status") != "success" or not isinstance(data, dict):
+            raise ValidationProviderError("bad_response", f"Clearout answered status {body.get('status')!r}")
+        return credits_left(self.label, data.get("available_credits"))
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         request = {"email": email, "timeout": int(self.budget_seconds(10, 180) * 1000)}

@@ -45,6 +45,7 @@ from ra_validation.providers.base import (
     Verdict,
     VerdictStatus,
     as_object,
+    credits_left,
     flag,
     json_body_of,
     reason_word,
@@ -52,6 +53,7 @@ from ra_validation.providers.base import (
 )
 
 VERIFY_URL = "https://api.emailable.com/v1/verify"
+ACCOUNT_URL = "https://api.emailable.com/v1/account"
 
 _REASON_WORDS = {
     "invalid_email": "syntax",
@@ -81,6 +83,11 @@ class EmailableValidator(PaidValidator):
                 "quota", f"Emailable is out of credits (402): {message or 'payment required'}"
             )
         return response
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """``GET /v1/account`` (free): the credits available."""
+        body = as_object(await api.request("GET", ACCOUNT_URL), self.label)
+        return credits_left(self.label, body.get("available_credits"))
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         params = {"email": email, "timeout": int(self.budget_seconds(2, 10))}

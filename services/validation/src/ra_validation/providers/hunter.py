@@ -52,12 +52,14 @@ from ra_validation.providers.base import (
     VerdictStatus,
     answer_as,
     as_object,
+    credits_left,
     flag,
     json_body_of,
     still_verifying,
 )
 
 EMAIL_VERIFIER_URL = "https://api.hunter.io/v2/email-verifier"
+ACCOUNT_URL = "https://api.hunter.io/v2/account"
 
 
 class HunterValidator(PaidValidator):
@@ -85,6 +87,20 @@ class HunterValidator(PaidValidator):
         if status == 451 or (status == 400 and _about_the_address(json_body_of(response))):
             return answer_as(response, 200)
         return response
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """``GET /v2/account`` (free, not counted in the quota): the plan and its verifications left."""
+        body = as_object(await api.request("GET", ACCOUNT_URL), self.label)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise ValidationProviderError("bad_response", "Hunter answered without a 'data' object")
+        requests = data.get("requests")
+        verifications = requests.get("verifications") if isinstance(requests, dict) else None
+        if not isinstance(verifications, dict):
+            return f"key accepted by Hunter (plan {data.get('plan_name') or 'unknown'})"
+        available, used = verifications.get("available"), verifications.get("used")
+        left = available - used if isinstance(available, int) and isinstance(used, int) else None
+        return credits_left(self.label, left, "verifications") + f" this period (plan {data.get('plan_name')})"
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         body = as_object(await api.request("GET", EMAIL_VERIFIER_URL, params={"email": email}), self.label)

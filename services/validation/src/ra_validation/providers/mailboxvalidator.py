@@ -49,6 +49,7 @@ from typing import Any
 import httpx
 
 from ra_validation.providers.base import (
+    CHECK_ADDRESS,
     PaidValidator,
     ValidationApi,
     ValidationProviderError,
@@ -56,6 +57,7 @@ from ra_validation.providers.base import (
     VerdictStatus,
     answer_as,
     as_object,
+    credits_left,
     flag,
     json_body_of,
 )
@@ -89,6 +91,13 @@ class MailboxValidatorValidator(PaidValidator):
         if code in _TRANSIENT_CODES:
             return answer_as(response, 503)
         raise ValidationProviderError("bad_response", message)
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """One real validation of :data:`~ra_validation.providers.base.CHECK_ADDRESS` (no free account call is
+        documented; this spends one credit, and its answer says how many are left)."""
+        params = {"key": api_key, "email": CHECK_ADDRESS, "format": "json"}
+        body = as_object(await api.request("GET", SINGLE_VALIDATION_URL, params=params), self.label)
+        return credits_left(self.label, body.get("credits_available")) + " (the test used one)"
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         params = {"key": api_key, "email": email, "format": "json"}

@@ -43,11 +43,13 @@ from ra_validation.providers.base import (
     VerdictStatus,
     answer_as,
     as_object,
+    credits_left,
     json_body_of,
     says_credits,
 )
 
 SINGLE_CHECK_URL = "https://api.neverbounce.com/v4/single/check"
+ACCOUNT_INFO_URL = "https://api.neverbounce.com/v4/account/info"
 
 
 class NeverBounceValidator(PaidValidator):
@@ -74,6 +76,16 @@ class NeverBounceValidator(PaidValidator):
                 raise ValidationProviderError("quota", f"NeverBounce is out of credits: {message}")
             raise ValidationProviderError("bad_response", f"NeverBounce could not check the address: {message}")
         return response
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """``GET /v4/account/info`` (free): the paid and free credits left."""
+        body = as_object(await api.request("GET", ACCOUNT_INFO_URL, params={"key": api_key}), self.label)
+        info = body.get("credits_info")
+        if body.get("status") != "success" or not isinstance(info, dict):
+            raise ValidationProviderError("bad_response", f"NeverBounce answered status {body.get('status')!r}")
+        parts = [info.get("paid_credits_remaining"), info.get("free_credits_remaining")]
+        numbers = [p for p in parts if isinstance(p, int | float) and not isinstance(p, bool)]
+        return credits_left(self.label, sum(numbers) if numbers else None)
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         params = {"key": api_key, "email": email, "timeout": int(self.budget_seconds(3, 60))}

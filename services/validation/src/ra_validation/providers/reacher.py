@@ -33,6 +33,7 @@ import httpx
 from ra_runtime.http import RetryPolicy
 
 from ra_validation.providers.base import (
+    CHECK_ADDRESS,
     PaidValidator,
     ValidationApi,
     ValidationProviderError,
@@ -92,6 +93,14 @@ class ReacherValidator(PaidValidator):
         if api_key:
             headers["Authorization"] = api_key
         return headers
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """One real ``check_email`` of :data:`~ra_validation.providers.base.CHECK_ADDRESS`: Reacher has no other
+        endpoint. The domain takes no mail (a null MX), so Reacher answers from DNS without an SMTP
+        conversation; on the hosted plan it counts as one verification."""
+        body = as_object(await api.request("POST", self.check_url, json_body={"to_email": CHECK_ADDRESS}), self.label)
+        where = "the hosted Reacher" if self.hosted else f"Reacher at {self.api_url}"
+        return f"{where} answered a check of {CHECK_ADDRESS} ({body.get('is_reachable') or 'no verdict'})"
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         body = as_object(await api.request("POST", self.check_url, json_body={"to_email": email}), self.label)

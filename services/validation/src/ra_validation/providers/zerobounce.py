@@ -46,6 +46,7 @@ from ra_validation.providers.base import (
     Verdict,
     VerdictStatus,
     as_object,
+    credits_left,
     reason_word,
 )
 
@@ -80,6 +81,17 @@ class ZeroBounceValidator(PaidValidator):
                 "rate_limited", "ZeroBounce's API shield is blocking requests (403); it lifts by itself"
             )
         return response
+
+    async def account(self, api: ValidationApi, api_key: str | None) -> str:
+        """``GET /v2/getcredits`` (free): ``-1`` means the key is unknown."""
+        body = as_object(await api.request("GET", CREDITS_URL, params={"api_key": api_key}), self.label)
+        try:
+            credits = float(body["Credits"])
+        except (KeyError, TypeError, ValueError):
+            raise ValidationProviderError("bad_response", "ZeroBounce answered without 'Credits'") from None
+        if credits < 0:
+            raise ValidationProviderError("auth", "ZeroBounce refused the key (Credits: -1)")
+        return credits_left(self.label, credits)
 
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         params = {"api_key": api_key, "email": email, "ip_address": "", "timeout": int(self.budget_seconds(3, 60))}

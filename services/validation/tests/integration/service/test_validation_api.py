@@ -133,3 +133,19 @@ async def test_check_one_address_now_and_roles(api: Api) -> None:
         assert (await viewer.post("/pipelines/email-validation/run", json={})).status_code == 403
     finally:
         await viewer.aclose()
+
+
+async def test_the_settings_test_button_reaches_the_validation_service(api: Api) -> None:
+    builtin = await api.http.post("/settings/test-connection/builtin")
+    assert builtin.status_code == 200, builtin.text
+    assert builtin.json()["ok"] is True and "no connection was made" in builtin.json()["detail"]
+
+    no_key = await api.http.post("/settings/test-connection/hunter")
+    assert no_key.status_code == 200
+    assert no_key.json() | {"latency_ms": 0} == {
+        "provider": "hunter",
+        "ok": False,
+        "status": "not_configured",
+        "detail": "Hunter has no API key: set hunter_api_key in Settings",
+        "latency_ms": 0,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 
 import pytest
@@ -43,11 +42,15 @@ async def test_starts_are_spaced_by_the_rate() -> None:
         async with limits.slot("a"):
             starts.append(time.monotonic())
 
+    began = time.monotonic()
     await asyncio.gather(*(session() for _ in range(6)))
 
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.018
-    assert starts[-1] - starts[0] == pytest.approx(0.1, abs=0.05)
+    # The guarantee is "never earlier than the rate allows": the n-th start is at least n intervals after the
+    # first could begin. (Gaps between recorded starts are not: on a busy machine one wake-up can be late and
+    # the next on time.) asyncio may wake up to one clock tick early, hence the 2 ms.
+    for n, start in enumerate(starts):
+        assert start - began >= n * 0.020 - 0.002, (n, start - began)
+    assert starts[-1] - began < 0.6, "and not much later either"
 
 
 def test_a_cap_below_one_is_refused() -> None:
