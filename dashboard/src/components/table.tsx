@@ -14,9 +14,11 @@ export interface Column<T> {
 }
 
 export function DataTable<T>({
-  columns, rows, rowKey, state, isLoading, error, onRetry, empty, selection,
+  columns, rows, rowKey, state, isLoading, error, onRetry, empty, selection, label,
 }: {
   columns: Column<T>[];
+  /** The table's accessible name, when a page shows more than one. */
+  label?: string;
   rows: T[] | undefined;
   rowKey: (row: T) => string;
   state?: Pick<TableState, "sortBy" | "sortDir" | "toggleSort">;
@@ -34,7 +36,7 @@ export function DataTable<T>({
   const allSelected = !!selection && allKeys.length > 0 && allKeys.every((k) => selection.selected.has(k));
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-      <table className="min-w-full divide-y divide-slate-200 text-sm">
+      <table aria-label={label} className="min-w-full divide-y divide-slate-200 text-sm">
         <thead className="bg-slate-50">
           <tr>
             {selection ? (

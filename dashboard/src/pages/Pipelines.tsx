@@ -139,6 +139,8 @@ export function PipelinesPage() {
   const recent = useQuery({
     queryKey: ["runs", "recent"],
     queryFn: () => call(api.GET("/api/v1/pipelines/runs", { params: { query: { limit: 200 } } })),
+    // Without the live stream (a proxy that buffers it, say), the lists are read again every 5 s.
+    refetchInterval: connected ? false : 5000,
   });
   const pipeline = (table.filters.pipeline || undefined) as PipelineName | undefined;
   const history = useQuery({
@@ -150,6 +152,7 @@ export function PipelinesPage() {
         }),
       ),
     placeholderData: keepPreviousData,
+    refetchInterval: connected ? false : 5000,
   });
 
   const runs = recent.data?.items ?? [];

@@ -2,30 +2,39 @@
 // then imported (all of the file's new leads or none).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { ApiError, authFetch } from "../../api/client";
+import { api, call } from "../../api/client";
 import type { ImportPreviewRow, ImportResult, ImportRowError } from "../../api/leads-types";
 import { humanize, text } from "../../lib/format";
+import { DataTable, type Column } from "../table";
 import { Button, ErrorNote, Field, Modal, Notice, inputClass } from "../ui";
 
-async function sendImport(file: File, dryRun: boolean): Promise<ImportResult> {
+function sendImport(file: File, dryRun: boolean): Promise<ImportResult> {
   const form = new FormData();
   form.append("file", file, file.name);
   form.append("dry_run", dryRun ? "true" : "false");
-  const res = await authFetch(
-    new Request(new URL("/api/v1/leads/import", window.location.origin), { method: "POST", body: form }),
+  return call(
+    api.POST("/api/v1/leads/import", { body: { file: file.name, dry_run: dryRun }, bodySerializer: () => form }),
   );
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    /* not JSON */
-  }
-  if (!res.ok) {
-    const detail = body && typeof body === "object" && "detail" in body ? (body as { detail: unknown }).detail : body;
-    throw new ApiError(res.status, detail);
-  }
-  return body as ImportResult;
 }
+
+const ERROR_COLUMNS: Column<ImportRowError>[] = [
+  { key: "row", header: "Row", render: (e) => e.row },
+  { key: "field", header: "Field", render: (e) => text(e.field) },
+  { key: "value", header: "Value", render: (e) => text(e.value), className: "max-w-48 truncate" },
+  { key: "error", header: "Error", render: (e) => e.message, className: "text-red-700" },
+];
+
+const PREVIEW_COLUMNS: Column<ImportPreviewRow>[] = [
+  { key: "row", header: "Row", render: (r) => r.row },
+  { key: "company", header: "Company", render: (r) => text(r.values.company_name) },
+  { key: "title", header: "Job title", render: (r) => text(r.values.job_title) },
+  {
+    key: "location",
+    header: "Location",
+    render: (r) => [r.values.city, r.values.state].filter(Boolean).map(String).join(", ") || "—",
+  },
+  { key: "problems", header: "Problems", render: (r) => r.errors.join("; "), className: "text-red-700" },
+];
 
 export function ImportLeadsModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -125,28 +134,12 @@ function ImportOutcome({ result }: { result: ImportResult }) {
       {errors.length ? (
         <div>
           <h3 className="mb-1 text-sm font-semibold text-slate-800">Rows with errors</h3>
-          <div className="overflow-x-auto rounded border border-slate-200">
-            <table aria-label="Rows with errors" className="min-w-full divide-y divide-slate-200 text-sm">
-              <thead className="bg-slate-50 text-left text-xs uppercase text-slate-600">
-                <tr>
-                  <th className="px-2 py-1">Row</th>
-                  <th className="px-2 py-1">Field</th>
-                  <th className="px-2 py-1">Value</th>
-                  <th className="px-2 py-1">Error</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {errors.map((e, i) => (
-                  <tr key={`${e.row}-${e.field ?? ""}-${i}`}>
-                    <td className="px-2 py-1">{e.row}</td>
-                    <td className="px-2 py-1">{text(e.field)}</td>
-                    <td className="max-w-48 truncate px-2 py-1">{text(e.value)}</td>
-                    <td className="px-2 py-1 text-red-700">{e.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label="Rows with errors"
+            columns={ERROR_COLUMNS}
+            rows={errors}
+            rowKey={(e) => `${e.row}-${e.field ?? ""}-${e.message}`}
+          />
         </div>
       ) : null}
       {result.status !== "rejected" && preview.length ? (
@@ -154,32 +147,7 @@ function ImportOutcome({ result }: { result: ImportResult }) {
           <h3 className="mb-1 text-sm font-semibold text-slate-800">
             {result.status === "imported" ? "First rows imported" : "Preview"}
           </h3>
-          <div className="overflow-x-auto rounded border border-slate-200">
-            <table aria-label="Preview" className="min-w-full divide-y divide-slate-200 text-sm">
-              <thead className="bg-slate-50 text-left text-xs uppercase text-slate-600">
-                <tr>
-                  <th className="px-2 py-1">Row</th>
-                  <th className="px-2 py-1">Company</th>
-                  <th className="px-2 py-1">Job title</th>
-                  <th className="px-2 py-1">Location</th>
-                  <th className="px-2 py-1">Problems</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {preview.map((r) => (
-                  <tr key={r.row}>
-                    <td className="px-2 py-1">{r.row}</td>
-                    <td className="px-2 py-1">{text(r.values.company_name)}</td>
-                    <td className="px-2 py-1">{text(r.values.job_title)}</td>
-                    <td className="px-2 py-1">
-                      {[r.values.city, r.values.state].filter(Boolean).map(String).join(", ") || "—"}
-                    </td>
-                    <td className="px-2 py-1 text-red-700">{r.errors.length ? r.errors.join("; ") : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label="Preview" columns={PREVIEW_COLUMNS} rows={preview} rowKey={(r) => String(r.row)} />
         </div>
       ) : null}
     </div>

@@ -5,7 +5,29 @@ import { api, call } from "../../api/client";
 import type { ContactRow, LeadRow } from "../../api/leads-types";
 import type { Page } from "../../api/types";
 import { humanize, text } from "../../lib/format";
+import { DataTable, type Column } from "../table";
 import { Badge, Empty, ErrorNote, Loading, Modal, StatusBadge, toneOf } from "../ui";
+
+const COLUMNS: Column<ContactRow>[] = [
+  { key: "name", header: "Name", render: (c) => [c.first_name, c.last_name].filter(Boolean).join(" ") || "—" },
+  { key: "title", header: "Title", render: (c) => text(c.title) },
+  { key: "email", header: "Email", render: (c) => c.email },
+  {
+    key: "priority",
+    header: "Priority",
+    render: (c) => (c.priority ? <Badge tone={toneOf(c.priority)}>{c.priority}</Badge> : <Badge tone="gray">—</Badge>),
+  },
+  {
+    key: "validation",
+    header: "Validation",
+    render: (c) => (
+      <StatusBadge
+        status={c.validation_status ?? "none"}
+        label={c.validation_status ? humanize(c.validation_status) : "Not validated"}
+      />
+    ),
+  },
+];
 
 export function LeadContactsModal({ lead, onClose }: { lead: LeadRow | null; onClose: () => void }) {
   const leadId = lead?.lead_id ?? "";
@@ -39,36 +61,8 @@ export function LeadContactsModal({ lead, onClose }: { lead: LeadRow | null; onC
       ) : rows.length === 0 ? (
         <Empty>No contacts found for this lead yet.</Empty>
       ) : (
-        <div className="overflow-x-auto rounded border border-slate-200">
-          <table aria-label="Contacts" className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs uppercase text-slate-600">
-              <tr>
-                <th className="px-2 py-1.5">Name</th>
-                <th className="px-2 py-1.5">Title</th>
-                <th className="px-2 py-1.5">Email</th>
-                <th className="px-2 py-1.5">Priority</th>
-                <th className="px-2 py-1.5">Validation</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {rows.map((c) => (
-                <tr key={c.contact_id}>
-                  <td className="px-2 py-1.5">{[c.first_name, c.last_name].filter(Boolean).join(" ") || "—"}</td>
-                  <td className="px-2 py-1.5">{text(c.title)}</td>
-                  <td className="px-2 py-1.5">{c.email}</td>
-                  <td className="px-2 py-1.5">
-                    {c.priority ? <Badge tone={toneOf(c.priority)}>{c.priority}</Badge> : <Badge tone="gray">—</Badge>}
-                  </td>
-                  <td className="px-2 py-1.5">
-                    <StatusBadge
-                      status={c.validation_status ?? "none"}
-                      label={c.validation_status ? humanize(c.validation_status) : "Not validated"}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div>
+          <DataTable label="Contacts" columns={COLUMNS} rows={rows} rowKey={(c) => c.contact_id} />
           {contacts.data && contacts.data.total > rows.length ? (
             <p className="p-2 text-xs text-slate-500">
               Showing {rows.length} of {contacts.data.total}; open in Contacts for all.

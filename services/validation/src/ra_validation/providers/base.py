@@ -43,7 +43,8 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, NoReturn, Protocol, Self, cast, runtime_checkable
 
@@ -290,15 +291,20 @@ class PaidValidator(ABC):
         """The Settings page's test: :meth:`account` through the same client, headers and screen as a check
         (``config`` without a key, before anything is sent)."""
         api_key = self.require_key()
+        async with self._api(api_key) as api:
+            return await self.account(api, api_key)
+
+    @asynccontextmanager
+    async def _api(self, api_key: str | None) -> AsyncIterator[ValidationApi]:
+        """The provider's client, with its headers, retries and error screen (one per check)."""
         async with open_client(self._client, self.timeout_seconds, user_agent=USER_AGENT) as client:
-            api = ValidationApi(
+            yield ValidationApi(
                 client,
                 timeout=self.timeout_seconds,
                 retry=self.retry,
                 headers=self.headers(api_key),
                 screen=self.screen,
             )
-            return await self.account(api, api_key)
 
     def require_key(self) -> str | None:
         if not self.api_key:
@@ -308,14 +314,7 @@ class PaidValidator(ABC):
     async def check(self, email: str) -> Verdict:
         api_key = self.require_key()
         address = email.strip()
-        async with open_client(self._client, self.timeout_seconds, user_agent=USER_AGENT) as client:
-            api = ValidationApi(
-                client,
-                timeout=self.timeout_seconds,
-                retry=self.retry,
-                headers=self.headers(api_key),
-                screen=self.screen,
-            )
+        async with self._api(api_key) as api:
             try:
                 return await self.ask(api, address, api_key)
             except StillVerifying as exc:
