@@ -2883,6 +2883,8 @@ export interface operations {
                 origin?: ("sourcing" | "manual" | "import") | null;
                 /** @description Leads found by this run */
                 run_id?: string | null;
+                /** @description Only this lead (a link from one of its contacts) */
+                lead_id?: string | null;
                 /** @description Any column of the table */
                 sort?: "created_at" | "updated_at" | "posted_at" | "company_name" | "job_title" | "city" | "state" | "status" | "industry" | "salary_min" | "salary_max" | "contact_count" | "quality_score";
                 order?: "asc" | "desc";
@@ -2987,6 +2989,8 @@ export interface operations {
                 origin?: ("sourcing" | "manual" | "import") | null;
                 /** @description Leads found by this run */
                 run_id?: string | null;
+                /** @description Only this lead (a link from one of its contacts) */
+                lead_id?: string | null;
                 /** @description Any column of the table */
                 sort?: "created_at" | "updated_at" | "posted_at" | "company_name" | "job_title" | "city" | "state" | "status" | "industry" | "salary_min" | "salary_max" | "contact_count" | "quality_score";
                 order?: "asc" | "desc";

@@ -51,7 +51,7 @@ describe("Contacts page", () => {
     expect(within(row).getByText("Ada Lovelace")).toBeInTheDocument();
     expect(within(row).getByText("P1").className).toMatch(/green/);
     expect(within(row).getByText("Valid")).toBeInTheDocument();
-    expect(within(row).getByRole("link", { name: "View lead" })).toHaveAttribute("href", "/dashboard/leads?search=Acme%20Corp");
+    expect(within(row).getByRole("link", { name: "View lead" })).toHaveAttribute("href", `/dashboard/leads?lead_id=${LEAD}`);
     const bob = screen.getByText("bob@beta.test").closest("tr")!;
     expect(within(bob).getByText("P5").className).toMatch(/slate/);
     expect(within(bob).getByText("Not validated")).toBeInTheDocument();

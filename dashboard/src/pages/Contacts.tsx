@@ -83,7 +83,7 @@ export function ContactsPage() {
           <div>{text(c.company_name)}</div>
           <Link
             className="text-xs text-blue-700 hover:underline"
-            to={`/dashboard/leads?search=${encodeURIComponent(c.company_name ?? "")}`}
+            to={`/dashboard/leads?lead_id=${encodeURIComponent(c.lead_id)}`}
             title={`Lead ${c.lead_id}`}
           >
             View lead

@@ -90,6 +90,15 @@ describe("Leads page", () => {
     expect(screen.getByRole("button", { name: /Contacted\s*4/ })).toHaveAttribute("aria-pressed", "true");
   });
 
+  it("shows one lead from a contact's link, and all of them again", async () => {
+    const seen: URLSearchParams[] = [];
+    renderAt(`/dashboard/leads?lead_id=${ACME.lead_id}`, handlers(seen, [ACME]));
+    await screen.findByText("Acme Corp");
+    expect(seen.at(-1)?.get("lead_id")).toBe(ACME.lead_id);
+    await userEvent.click(screen.getByRole("button", { name: "Show all leads" }));
+    await waitFor(() => expect(seen.at(-1)?.get("lead_id")).toBeNull());
+  });
+
   it("changes a lead's status and shows the server's refusal", async () => {
     const bodies: unknown[] = [];
     let refuse = false;

@@ -40,6 +40,7 @@ function leadQuery(state: ReturnType<typeof useTableState>): LeadListQuery {
   if (state.filters.status) q.status = state.filters.status;
   if (state.filters.source) q.source = state.filters.source;
   if (state.filters.state) q.state = state.filters.state;
+  if (state.filters.lead_id) q.lead_id = state.filters.lead_id;
   return q;
 }
 
@@ -57,7 +58,7 @@ export function LeadsPage() {
   const user = useUser();
   const writer = canOperate(user);
   const queryClient = useQueryClient();
-  const state = useTableState({ sortBy: "created_at", sortDir: "desc" }, ["status", "source", "state"]);
+  const state = useTableState({ sortBy: "created_at", sortDir: "desc" }, ["status", "source", "state", "lead_id"]);
   const query = leadQuery(state);
   const [importing, setImporting] = useState(false);
   const [contactsOf, setContactsOf] = useState<LeadRow | null>(null);
@@ -246,6 +247,14 @@ export function LeadsPage() {
         />
       </Toolbar>
 
+      {state.filters.lead_id ? (
+        <div className="mb-3 flex items-center gap-2 text-sm text-slate-600">
+          Showing one lead (from its contact).
+          <Button variant="ghost" onClick={() => state.setFilter("lead_id", "")}>
+            Show all leads
+          </Button>
+        </div>
+      ) : null}
       {outcome ? (
         <div className="mb-3">
           {outcome.ok ? <Notice>{outcome.message}</Notice> : <Notice tone="red">{outcome.message}</Notice>}
@@ -261,7 +270,7 @@ export function LeadsPage() {
         error={leads.error}
         onRetry={() => void leads.refetch()}
         empty={
-          state.search || state.filters.status || state.filters.source || state.filters.state
+          state.search || state.filters.status || state.filters.source || state.filters.state || state.filters.lead_id
             ? "No leads match these filters."
             : "No leads yet. Run lead sourcing or import a file."
         }

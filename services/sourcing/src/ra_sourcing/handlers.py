@@ -120,6 +120,7 @@ class LeadQuery(BaseModel):
     state: str | None = Field(None, min_length=2, max_length=2)
     search: str | None = Field(None, max_length=200)
     run_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
     origin: str | None = None
     created_from: AwareDatetime | None = None
     created_to: AwareDatetime | None = None
@@ -133,6 +134,7 @@ class LeadQuery(BaseModel):
             state=self.state.upper() if self.state else None,
             search=self.search,
             run_id=self.run_id,
+            lead_id=self.lead_id,
             origin=self.origin,
             created_from=self.created_from,
             created_to=self.created_to,

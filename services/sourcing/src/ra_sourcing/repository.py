@@ -234,6 +234,7 @@ class LeadFilter:
     state: str | None = None
     search: str | None = None
     run_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
     origin: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -249,6 +250,8 @@ class LeadFilter:
             out.append(t.state == self.state)
         if self.run_id:
             out.append(t.run_id == self.run_id)
+        if self.lead_id:
+            out.append(t.lead_id == self.lead_id)
         if self.origin:
             out.append(t.origin == self.origin)
         if self.created_from:

@@ -240,6 +240,9 @@ async def test_listing_filters_sorts_searches_and_pages_stably(api: Api) -> None
     assert all(i["state"] == "TX" for i in tx["items"])
     today = (await api.http.get("/leads", params={"created_from": "2000-01-01", "created_to": "2000-01-02"})).json()
     assert today["total"] == 0
+    # One lead by id (the dashboard's link from a contact to its lead).
+    one = (await api.http.get("/leads", params={"lead_id": some["lead_id"]})).json()
+    assert [i["lead_id"] for i in one["items"]] == [some["lead_id"]] and one["total"] == 1
 
     for bad in (
         {"page_size": 30},
@@ -247,6 +250,7 @@ async def test_listing_filters_sorts_searches_and_pages_stably(api: Api) -> None
         {"state": "XX"},
         {"cursor": "not-a-cursor"},
         {"page": 500, "page_size": 100},
+        {"lead_id": "not-a-uuid"},
     ):
         r = await api.http.get("/leads", params=bad)
         assert r.status_code in (400, 422), (bad, r.text)

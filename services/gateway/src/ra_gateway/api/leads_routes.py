@@ -110,6 +110,7 @@ def _filters(
     created_to: date | None,
     origin: str | None,
     run_id: uuid.UUID | None,
+    lead_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     if status is not None and status.upper() not in LeadStatus.__members__:
         allowed = ", ".join(LeadStatus.__members__)
@@ -127,6 +128,7 @@ def _filters(
         created_to=_day_start(created_to, next_day=True),
         origin=origin,
         run_id=str(run_id) if run_id else None,
+        lead_id=str(lead_id) if lead_id else None,
     )
 
 
@@ -140,6 +142,7 @@ FromQ = Annotated[date | None, Query(description="Created on or after this day (
 ToQ = Annotated[date | None, Query(description="Created on or before this day (UTC)")]
 OriginQ = Annotated[Literal["sourcing", "manual", "import"] | None, Query()]
 RunQ = Annotated[uuid.UUID | None, Query(description="Leads found by this run")]
+LeadIdQ = Annotated[uuid.UUID | None, Query(description="Only this lead (a link from one of its contacts)")]
 SortQ = Annotated[LeadSort, Query(description="Any column of the table")]
 OrderQ = Annotated[Literal["asc", "desc"], Query()]
 CursorQ = Annotated[str | None, Query(max_length=2000, description="next_cursor / prev_cursor of a page")]
@@ -154,11 +157,12 @@ def lead_filters(
     created_to: ToQ = None,
     origin: OriginQ = None,
     run_id: RunQ = None,
+    lead_id: LeadIdQ = None,
     sort: SortQ = "created_at",
     order: OrderQ = "desc",
 ) -> dict[str, Any]:
     """The filters and order shared by the list and the CSV export, checked and shaped for the owner."""
-    return _filters(status, source, state, search, created_from, created_to, origin, run_id) | {
+    return _filters(status, source, state, search, created_from, created_to, origin, run_id, lead_id) | {
         "sort": sort,
         "order": order,
     }
