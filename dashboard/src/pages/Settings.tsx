@@ -75,9 +75,20 @@ export function SettingsPage() {
       ) : !settings.data?.items.length ? (
         <Empty>No settings.</Empty>
       ) : (
-        grouped(settings.data.items).map((g) => (
-          <SettingsSection key={g.section} title={g.title} settings={g.settings} admin={admin} canTest={operator} />
-        ))
+        <>
+          <nav aria-label="Sections" className="flex flex-wrap gap-2 text-sm">
+            {grouped(settings.data.items).map((g) => (
+              <a key={g.section} href={`#section-${g.section}`} className="rounded-md bg-white px-2.5 py-1 text-blue-700 ring-1 ring-slate-200 hover:bg-blue-50">
+                {g.title}
+              </a>
+            ))}
+          </nav>
+          {grouped(settings.data.items).map((g) => (
+            <div key={g.section} id={`section-${g.section}`} className="scroll-mt-4">
+              <SettingsSection title={g.title} settings={g.settings} admin={admin} canTest={operator} />
+            </div>
+          ))}
+        </>
       )}
     </div>
   );
