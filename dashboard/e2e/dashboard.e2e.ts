@@ -126,6 +126,29 @@ describe("the dashboard, driven in Chromium against the whole system", () => {
     await modal.getByRole("button", { name: "Close" }).click();
   });
 
+  it("imports a CSV of leads: row errors first, then the fixed file", async () => {
+    await open("Leads");
+    await page.getByRole("button", { name: "Import leads" }).click();
+    const dialog = page.getByRole("dialog", { name: "Import leads" });
+    const header = "Company,Job Title,City,State,Job Link\n";
+    const good = "Browser Import Co,Plant Manager,Dayton,OH,https://jobs.example.com/e2e/1\n";
+    const bad = "Misspelt State Co,HR Manager,Austin,Texass,\n";
+    const file = (rows: string) => ({ name: "leads.csv", mimeType: "text/csv", buffer: Buffer.from(header + rows) });
+
+    await dialog.getByLabel("File").setInputFiles(file(good + bad));
+    await dialog.getByRole("button", { name: "Check file" }).click();
+    const errors = dialog.getByRole("table", { name: "Rows with errors" });
+    await expect.poll(() => errors.textContent()).toMatch(/Texass/);
+    await screenshot(page, artifacts, "leads-import-errors");
+
+    await dialog.getByLabel("File").setInputFiles(file(good));
+    await dialog.getByRole("button", { name: "Import", exact: true }).click();
+    await expect.poll(() => dialog.textContent()).toMatch(/Imported 1 of 1/);
+    await dialog.getByRole("button", { name: "Close" }).first().click();
+    await page.getByLabel("Search leads").fill("Browser Import");
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Browser Import Co" }).count()).toBe(1);
+  });
+
   it("lists contacts and clients", async () => {
     await open("Contacts");
     await expect.poll(() => page.getByRole("row").count()).toBeGreaterThan(1);

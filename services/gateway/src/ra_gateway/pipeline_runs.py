@@ -295,6 +295,8 @@ class PipelineRuns:
             updates.put_nowait(run.model_dump(mode="json"))
 
         sub = await self.nc.subscribe(RUN_EVENTS, cb=on_event)
+        # Only once the server has the subscription is "watching" true: events published after it arrive.
+        await self.nc.flush()
         try:
             yield updates
         finally:

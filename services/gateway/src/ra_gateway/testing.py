@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ from ra_gateway.main import MIGRATIONS_DIR, definition
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 JWT_SECRET = "test-only-jwt-secret-0123456789abcdefghijklmnop"
+#: The most a teardown step may take (the service's own drain is bounded well below this).
+TEARDOWN_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -97,9 +102,18 @@ async def running_gateway(database_url: str, nats_url: str, **overrides: Any) ->
         await eventually(lambda: _serving(service), timeout=15, what="the gateway's HTTP server")
         yield RunningGateway(service=service, config=config, http=http, nc=nc)
     finally:
-        await http.aclose()
-        await nc.close()
-        await service.stop()
+        # Each step is bounded: a client or server that does not close (seen once, after a JetStream pull
+        # subscription on the test's connection) costs a warning, not the suite's per-test timeout.
+        steps: tuple[tuple[str, Callable[[], Awaitable[None]]], ...] = (
+            ("http client", http.aclose),
+            ("test NATS client", nc.close),
+            ("gateway", service.stop),
+        )
+        for step, close in steps:
+            try:
+                await asyncio.wait_for(close(), TEARDOWN_SECONDS)
+            except TimeoutError:
+                log.warning("test gateway teardown: the %s did not close within %ss", step, TEARDOWN_SECONDS)
 
 
 async def _serving(service: Service) -> bool:
