@@ -5,9 +5,8 @@ import { useState } from "react";
 import { api, call } from "../api/client";
 import {
   CLIENT_CATEGORIES, CLIENT_STATUSES, pageSize, type ClientCategory, type ClientListQuery, type ClientRow,
-  type ClientSort, type ClientStatus,
-} from "../api/leads-types";
-import type { Page } from "../api/types";
+  type ClientSort, type ClientStatus, type Page,
+} from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate } from "../auth/session";
 import { ClientFormModal } from "../components/clients/ClientFormModal";

@@ -6,7 +6,7 @@ import { Link } from "react-router";
 import { api, call } from "../api/client";
 import {
   CONTACT_VALIDATION_FILTERS, PRIORITIES, type ContactRow, type ContactSort, type ContactValidationFilter, type Priority,
-} from "../api/outreach-types";
+} from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate } from "../auth/session";
 import { contactName, PriorityBadge, validationLabel } from "../components/contacts/bits";

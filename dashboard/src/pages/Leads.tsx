@@ -5,7 +5,7 @@ import { useState } from "react";
 import { api, call, download } from "../api/client";
 import {
   LEAD_STATUSES, pageSize, type LeadListQuery, type LeadRow, type LeadSort, type LeadStatus,
-} from "../api/leads-types";
+} from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate } from "../auth/session";
 import { ImportLeadsModal } from "../components/leads/ImportLeadsModal";

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { MailboxView } from "../api/mailbox-types";
+import type { MailboxView } from "../api/types";
 import { API, http, json, page, renderAt } from "../test/harness";
 
 const A = "11111111-1111-1111-1111-111111111111";

@@ -6,7 +6,7 @@ import { api, call } from "../api/client";
 import type {
   ConnectionStatus, ConnectionTestResult, ConnectionTestSummary, MailboxListParams, MailboxSort, MailboxStatus,
   MailboxView,
-} from "../api/mailbox-types";
+} from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate } from "../auth/session";
 import { ConnectionResult } from "../components/mailboxes/ConnectionResult";

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { SettingOut } from "../api/mailbox-types";
+import type { SettingOut } from "../api/types";
 import { API, http, json, renderAt } from "../test/harness";
 
 function setting(over: Partial<SettingOut> & Pick<SettingOut, "key" | "type" | "section" | "description">): SettingOut {

@@ -2,7 +2,7 @@
 // Everyone reads; admins change values and initialize defaults; operators and admins test providers.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, call } from "../api/client";
-import type { SettingOut } from "../api/mailbox-types";
+import type { SettingOut } from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate, isAdmin } from "../auth/session";
 import { SettingsSection } from "../components/settings/SettingsSection";

@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, call } from "../api/client";
-import { RESULT_STATUSES, VALIDATION_PROVIDERS, type ResultStatus, type ValidationResult } from "../api/outreach-types";
+import { RESULT_STATUSES, VALIDATION_PROVIDERS, type ResultStatus, type ValidationResult } from "../api/types";
 import { useUser } from "../auth/AuthProvider";
 import { canOperate } from "../auth/session";
 import { validationLabel } from "../components/contacts/bits";

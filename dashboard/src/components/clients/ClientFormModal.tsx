@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
 import {
   CLIENT_STATUSES, type ClientInput, type ClientPatch, type ClientRow, type ClientStatus,
-} from "../../api/leads-types";
+} from "../../api/types";
 import { humanize } from "../../lib/format";
 import { Button, ErrorNote, Field, Modal, inputClass } from "../ui";
 

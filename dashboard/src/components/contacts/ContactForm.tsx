@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
-import { PRIORITIES, type ContactPatch, type ContactRow, type Priority } from "../../api/outreach-types";
+import { PRIORITIES, type ContactPatch, type ContactRow, type Priority } from "../../api/types";
 import { Button, ErrorNote, Field, inputClass, Modal } from "../ui";
 
 interface Draft {

@@ -1,5 +1,5 @@
 // Small pieces the contacts and validation pages share.
-import type { ContactRow } from "../../api/outreach-types";
+import type { ContactRow } from "../../api/types";
 import { humanize } from "../../lib/format";
 import { Badge, toneOf } from "../ui";
 

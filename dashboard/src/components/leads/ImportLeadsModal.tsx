@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, call } from "../../api/client";
-import type { ImportPreviewRow, ImportResult, ImportRowError } from "../../api/leads-types";
+import type { ImportPreviewRow, ImportResult, ImportRowError } from "../../api/types";
 import { humanize, text } from "../../lib/format";
 import { DataTable, type Column } from "../table";
 import { Button, ErrorNote, Field, Modal, Notice, inputClass } from "../ui";

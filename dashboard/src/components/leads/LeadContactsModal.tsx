@@ -2,8 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { api, call } from "../../api/client";
-import type { ContactRow, LeadRow } from "../../api/leads-types";
-import type { Page } from "../../api/types";
+import type { ContactRow, LeadRow, Page } from "../../api/types";
 import { humanize, text } from "../../lib/format";
 import { DataTable, type Column } from "../table";
 import { Badge, Empty, ErrorNote, Loading, Modal, StatusBadge, toneOf } from "../ui";

@@ -1,6 +1,6 @@
 // A connection test's answer: each protocol's outcome, a failure as an alert with its kind, stage, the
 // server's reply and the provider's hint.
-import type { ConnectionCheck, ConnectionTestResult } from "../../api/mailbox-types";
+import type { ConnectionCheck, ConnectionTestResult } from "../../api/types";
 import { formatDate } from "../../lib/format";
 import { describeCheck } from "./lifecycle";
 

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type ReactNode } from "react";
 import { api, ApiError, call } from "../../api/client";
-import type { MailboxInput, MailboxPatch, MailboxView, MailSecurity } from "../../api/mailbox-types";
+import type { MailboxInput, MailboxPatch, MailboxView, MailSecurity } from "../../api/types";
 import { Button, ErrorNote, Modal, inputClass } from "../ui";
 import { SECURITIES, SECURITY_LABELS } from "./lifecycle";
 

@@ -1,6 +1,6 @@
 // The mailbox vocabulary the page shows: lifecycle statuses and the moves a person may make (as the warmup
 // service's ra_warmup.mailboxes.MOVES allows them), connection states, and a test's failure kinds.
-import type { ConnectionCheck, ConnectionStatus, MailboxStatus, MailSecurity } from "../../api/mailbox-types";
+import type { ConnectionCheck, ConnectionStatus, MailboxStatus, MailSecurity } from "../../api/types";
 
 export const STATUSES: MailboxStatus[] = ["INACTIVE", "WARMING_UP", "COLD_READY", "ACTIVE", "PAUSED", "RECOVERING"];
 export const CONNECTIONS: ConnectionStatus[] = ["ok", "failed", "untested"];

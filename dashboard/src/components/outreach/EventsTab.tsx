@@ -1,7 +1,7 @@
 // Outreach events (GET /outreach/events): one per contact reached, skipped, failed or deferred.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
-import { CHANNELS, EVENT_STATUSES, type Channel, type EventStatus, type OutreachEventRow } from "../../api/outreach-types";
+import { CHANNELS, EVENT_STATUSES, type Channel, type EventStatus, type OutreachEventRow } from "../../api/types";
 import { formatDate, humanize, text } from "../../lib/format";
 import type { TableState } from "../../lib/hooks";
 import { DataTable, FilterSelect, Pagination, SearchInput, Toolbar, type Column } from "../table";

@@ -3,8 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
-import type { OutreachMode, OutreachRunRequest } from "../../api/outreach-types";
-import type { PipelineRun } from "../../api/types";
+import type { OutreachMode, OutreachRunRequest, PipelineRun } from "../../api/types";
 import { humanize } from "../../lib/format";
 import { Button, Card, ErrorNote, Field, inputClass, StatusBadge } from "../ui";
 import { ExportButtons, hasExport } from "./ExportButtons";

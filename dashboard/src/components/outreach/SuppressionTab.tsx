@@ -2,7 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
-import type { SuppressedAddress, SuppressionAdded } from "../../api/outreach-types";
+import type { SuppressedAddress, SuppressionAdded } from "../../api/types";
 import { formatDate, humanize, text } from "../../lib/format";
 import { DataTable, Pagination, SearchInput, Toolbar, type Column } from "../table";
 import { Button, ErrorNote, Field, inputClass, Notice } from "../ui";

@@ -3,8 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
-import type { TemplatePatch } from "../../api/outreach-types";
-import type { Template } from "../../api/types";
+import type { Template, TemplatePatch } from "../../api/types";
 import { formatDate } from "../../lib/format";
 import { ConfirmModal } from "../contacts/ConfirmModal";
 import { DataTable, type Column } from "../table";

@@ -2,7 +2,7 @@
 // cheapest authenticated call; the answer is shown as a green (ok) or red notice.
 import { useMutation } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
-import type { ProviderTestResult } from "../../api/mailbox-types";
+import type { ProviderTestResult } from "../../api/types";
 import { Button, ErrorNote, Notice } from "../ui";
 
 const STATUS_TEXT: Record<ProviderTestResult["status"], string> = {

@@ -1,7 +1,7 @@
 // One setting, drawn from its catalog entry (GET /settings): the control follows `type`, the label is the
 // setting's description, with its key and default underneath. Edits are drafts until the section is saved.
 import { useId, useState, type ReactNode } from "react";
-import type { SettingOut } from "../../api/mailbox-types";
+import type { SettingOut } from "../../api/types";
 import { Badge, Button, inputClass } from "../ui";
 import { ProviderTest } from "./ProviderTest";
 

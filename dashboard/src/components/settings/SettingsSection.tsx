@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api, ApiError, call } from "../../api/client";
-import type { SettingList, SettingOut } from "../../api/mailbox-types";
+import type { SettingList, SettingOut } from "../../api/types";
 import { Button, ErrorNote, Notice } from "../ui";
 import { SettingField, type Draft } from "./SettingField";
 

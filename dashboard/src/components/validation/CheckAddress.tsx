@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../../api/client";
-import type { ValidationResult } from "../../api/outreach-types";
+import type { ValidationResult } from "../../api/types";
 import { Button, Card, ErrorNote, Field, inputClass } from "../ui";
 import { ResultDetails } from "./ResultDetails";
 

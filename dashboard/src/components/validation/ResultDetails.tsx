@@ -1,6 +1,6 @@
 // One validation result in words: the verdict, and what the provider (or the built-in verifier) saw —
 // MX hosts, the SMTP replies, the catch-all probe, timings — with the raw answer for anything else.
-import type { ValidationResult } from "../../api/outreach-types";
+import type { ValidationResult } from "../../api/types";
 import { formatDate, humanize, text } from "../../lib/format";
 import { StatusBadge } from "../ui";
 
