@@ -282,10 +282,10 @@ class PaidValidator(ABC):
     async def ask(self, api: ValidationApi, email: str, api_key: str | None) -> Verdict:
         """The provider's single check of ``email``, mapped to a verdict (each adapter's own)."""
 
+    @abstractmethod
     async def account(self, api: ValidationApi, api_key: str | None) -> str:
         """The provider's cheapest authenticated call (an account or credits endpoint where there is one),
         described for people; each adapter its own. Raises :class:`ValidationProviderError`."""
-        raise NotImplementedError
 
     async def check_connection(self) -> str:
         """The Settings page's test: :meth:`account` through the same client, headers and screen as a check
