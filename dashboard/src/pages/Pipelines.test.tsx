@@ -82,9 +82,49 @@ describe("the Pipelines page", () => {
     stream.send(run({ status: "running", finished_at: null, counts: { fetched: 40, inserted: 31 } }));
     await waitFor(() => expect(screen.getByTestId("live-run")).toHaveTextContent("Inserted 31"));
 
+    runs = [run()];
     stream.send(run());
     await waitFor(() => expect(screen.queryByTestId("live-run")).not.toBeInTheDocument());
     expect(screen.getByText("No run in progress.")).toBeInTheDocument();
+  });
+
+  it("is not turned back by a list answer that was on its way when the run ended", async () => {
+    const stream = eventStream();
+    let serverRuns: PipelineRun[] = [];
+    let historyInFlight = 0;
+    renderAt("/dashboard/pipelines", [
+      http.get(`${API}/pipelines/runs`, async ({ request }) => {
+        const snapshot = serverRuns; // what the owners say when the request arrives
+        const history = new URL(request.url).searchParams.get("limit") !== "200";
+        if (history) {
+          historyInFlight += 1;
+          await new Promise((r) => setTimeout(r, 400));
+          historyInFlight -= 1;
+        }
+        return json({ items: snapshot, total: snapshot.length, limit: 200, offset: 0 });
+      }),
+      http.get(`${API}/pipelines/runs/events`, () => stream.response()),
+      http.post(`${API}/pipelines/contact-enrichment/run`, () => {
+        serverRuns = [run({ pipeline: "contact_enrichment", status: "running", finished_at: null, counts: {} })];
+        return json({ run_id: RUN, pipeline: "contact_enrichment", status: "queued" }, 202);
+      }),
+    ]);
+    stream.comment();
+    await screen.findByText("● Live");
+    await waitFor(() => expect(historyInFlight).toBe(0));
+    await userEvent.click(screen.getByRole("button", { name: "Run contact enrichment" }));
+    // The lists are read again after the click; the run list comes back at once, the history is slow ...
+    await screen.findByTestId("live-run");
+    expect(historyInFlight).toBeGreaterThan(0);
+    // ... and the run ends (it took under a second) while the history's answer is still on its way.
+    serverRuns = [run({ pipeline: "contact_enrichment", counts: { enriched: 12 } })];
+    stream.send(serverRuns[0]);
+    await waitFor(() => expect(historyInFlight).toBe(0), { timeout: 3000 });
+    const history = screen.getByRole("table");
+    await waitFor(() => expect(within(history).getByText("Completed")).toBeInTheDocument());
+    await new Promise((r) => setTimeout(r, 600));
+    expect(within(history).queryByText("Running")).not.toBeInTheDocument();
+    expect(within(history).getByText("Completed")).toBeInTheDocument();
   });
 
   it("cancels a running run and shows a refusal's message", async () => {

@@ -139,8 +139,10 @@ export function PipelinesPage() {
   const recent = useQuery({
     queryKey: ["runs", "recent"],
     queryFn: () => call(api.GET("/api/v1/pipelines/runs", { params: { query: { limit: 200 } } })),
-    // Without the live stream (a proxy that buffers it, say), the lists are read again every 5 s.
-    refetchInterval: connected ? false : 5000,
+    // Without the live stream (a proxy that buffers it, say), the lists are read again every 5 s; with it,
+    // every 15 s while a run is going, as a safety net for an update lost between reconnects.
+    refetchInterval: (query) =>
+      !connected ? 5000 : query.state.data?.items.some((r) => ACTIVE.has(r.status)) ? 15_000 : false,
   });
   const pipeline = (table.filters.pipeline || undefined) as PipelineName | undefined;
   const history = useQuery({

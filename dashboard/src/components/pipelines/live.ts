@@ -33,8 +33,10 @@ export function applyRunUpdate(queryClient: QueryClient, update: PipelineRun): v
   // A run no list has yet (started elsewhere, or on another page of history): fetch the lists again.
   if (!known) void queryClient.invalidateQueries({ queryKey: ["runs"] });
   if (!ACTIVE.has(update.status)) {
-    // Finished runs change what other pages show (leads, contacts, validation, outreach).
-    void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "runs" && q.queryKey[0] !== "run" });
+    // Read the lists again once a run has ended: a list request already under way when the event came
+    // would otherwise land after it and show the run still going (the owner commits before it publishes,
+    // so a request made now sees the end). Finished runs also change what other pages show.
+    void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "run" });
   }
 }
 
